@@ -1,0 +1,1 @@
+"""The Vigicommerce alert gateway daemon: storage, register, alerts, outbox, dispatch, API, CLI."""

@@ -92,7 +92,7 @@ def test_fill_bits_are_leading_zero_bits(fill: int) -> None:
 def test_unpack_needs_enough_bits() -> None:
     with pytest.raises(ValueError, match="3 septets need 3 octets, only 2 given"):
         unpack_septets(b"\x00\x00", 3)
-    with pytest.raises(ValueError, match="fill_bits must be 0..6"):
+    with pytest.raises(ValueError, match=r"fill_bits must be 0\.\.6"):
         pack_septets(b"\x00", 7)
 
 

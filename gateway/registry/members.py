@@ -1,0 +1,328 @@
+"""Domain operations on members. Each takes a Session and the current date/time, flushes, never commits.
+
+The caller owns the transaction, so that an operation and its audit row are committed together.
+Targeting (``recipients``, ``count_target``, ``is_number_allowed``) lives in :mod:`.targeting` and is
+re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from gateway import audit
+from gateway.registry.errors import InvalidMemberError, InvalidTransitionError, MemberNotFoundError
+from gateway.registry.models import Member, MemberPhone, MemberStatus
+from gateway.registry.phones import ParsedPhone, mask, parse_phone
+from gateway.registry.records import (
+    MemberInput,
+    ValidMember,
+    add_years,
+    expiry_for,
+    is_expired,
+    status_for_dates,
+    validate_member,
+)
+from gateway.registry.reference import reference_index
+from gateway.registry.settings import DEFAULT_SETTINGS, RegistrySettings
+from gateway.registry.targeting import Recipient, TargetCount, count_target, is_number_allowed, recipients
+
+__all__ = [
+    "MemberInput",
+    "Recipient",
+    "TargetCount",
+    "count_target",
+    "create_member",
+    "expire_due",
+    "find_member",
+    "get_member",
+    "is_number_allowed",
+    "reactivate",
+    "recipients",
+    "renew",
+    "search_members",
+    "suspend",
+    "update_member",
+    "withdraw_member",
+    "withdraw_number",
+]
+
+
+def _set_phones(member: Member, phones: Sequence[ParsedPhone]) -> None:
+    """Make ``member.phones`` match ``phones`` in order, keeping existing rows (and their opt-outs)."""
+    existing = {p.e164: p for p in member.phones}
+    wanted = [p.e164 for p in phones]
+    for row in list(member.phones):
+        if row.e164 not in wanted:
+            member.phones.remove(row)
+    for position, parsed in enumerate(phones):
+        kept = existing.get(parsed.e164)
+        if kept is None:
+            member.phones.append(MemberPhone(e164=parsed.e164, is_test=parsed.is_test, position=position))
+        else:
+            kept.position = position
+            kept.is_test = parsed.is_test
+
+
+def create_member(
+    session: Session,
+    data: MemberInput,
+    *,
+    now: datetime,
+    actor: str,
+    consent_at: datetime | None = None,
+    settings: RegistrySettings = DEFAULT_SETTINGS,
+) -> Member:
+    """Register a new member; its status follows from ``registered_on`` (expired if more than three years)."""
+    valid = validate_member(data, reference_index(session), settings)
+    if session.scalar(select(Member.id).where(Member.siren == valid.siren)) is not None:
+        raise InvalidMemberError(f"le SIREN {valid.siren} est déjà inscrit ; modifiez le membre existant")
+    expires_on = expiry_for(valid.registered_on, settings)
+    member = Member(
+        siren=valid.siren,
+        name=valid.name,
+        category_id=valid.category_id,
+        zone_id=valid.zone_id,
+        street_id=valid.street_id,
+        address=valid.address,
+        contact=valid.contact,
+        registered_on=valid.registered_on,
+        expires_on=expires_on,
+        status=status_for_dates(expires_on, now.date()),
+        consent_at=consent_at if consent_at is not None else now,
+        created_at=now,
+        updated_at=now,
+        phones=[],
+    )
+    _set_phones(member, valid.phones)
+    session.add(member)
+    session.flush()
+    audit.record(session, actor, "member.create", f"member:{member.siren}", 1, now=now)
+    return member
+
+
+def find_member(session: Session, siren: str) -> Member | None:
+    """The member with that SIREN (spaces allowed), or None."""
+    compact = "".join(siren.split())
+    return session.scalar(
+        select(Member).options(selectinload(Member.phones)).where(Member.siren == compact)
+    )
+
+
+def get_member(session: Session, siren: str) -> Member:
+    """The member with that SIREN; raises :class:`MemberNotFoundError`."""
+    member = find_member(session, siren)
+    if member is None:
+        raise MemberNotFoundError(siren)
+    return member
+
+
+def update_member(
+    session: Session,
+    siren: str,
+    *,
+    now: datetime,
+    actor: str,
+    name: str | None = None,
+    category: str | None = None,
+    zone: str | None = None,
+    street: str | None = None,
+    address: str | None = None,
+    contact: str | None = None,
+    phones: Sequence[str] | None = None,
+    registered_on: date | None = None,
+    settings: RegistrySettings = DEFAULT_SETTINGS,
+) -> Member:
+    """Change the given fields (None = unchanged; ``street=""`` removes the street).
+
+    Changing ``zone`` without ``street`` drops a street that belongs to the old zone. Changing
+    ``registered_on`` recomputes the expiry (a renewal does not change ``registered_on``).
+    """
+    member = get_member(session, siren)
+    current = MemberInput(
+        siren=member.siren,
+        name=member.name,
+        category=member.category_id,
+        zone=member.zone_id,
+        street=member.street.name if member.street is not None else "",
+        address=member.address,
+        contact=member.contact,
+        phones=[p.e164 for p in member.phones],
+        registered_on=member.registered_on,
+    )
+    if zone is not None and zone != member.zone_id and street is None:
+        street = ""
+    wanted = MemberInput(
+        siren=member.siren,
+        name=current.name if name is None else name,
+        category=current.category if category is None else category,
+        zone=current.zone if zone is None else zone,
+        street=current.street if street is None else street,
+        address=current.address if address is None else address,
+        contact=current.contact if contact is None else contact,
+        phones=current.phones if phones is None else phones,
+        registered_on=current.registered_on if registered_on is None else registered_on,
+    )
+    changes = sorted(f for f in MemberInput.__dataclass_fields__ if getattr(wanted, f) != getattr(current, f))
+    valid = validate_member(wanted, reference_index(session), settings)
+    _apply(member, valid, today=now.date(), settings=settings)
+    member.updated_at = now
+    session.flush()
+    audit.record(session, actor, "member.update", f"member:{member.siren}", 1,
+                 {"fields": changes}, now=now)
+    return member
+
+
+def _apply(member: Member, valid: ValidMember, *, today: date, settings: RegistrySettings) -> None:
+    member.name = valid.name
+    member.category_id = valid.category_id
+    member.zone_id = valid.zone_id
+    member.street_id = valid.street_id
+    member.address = valid.address
+    member.contact = valid.contact
+    if valid.registered_on != member.registered_on:
+        member.registered_on = valid.registered_on
+        member.expires_on = expiry_for(valid.registered_on, settings)
+        if member.status in (MemberStatus.ACTIVE, MemberStatus.EXPIRED):
+            member.status = status_for_dates(member.expires_on, today)
+    _set_phones(member, valid.phones)
+
+
+def search_members(
+    session: Session,
+    *,
+    text: str | None = None,
+    siren: str | None = None,
+    phone: str | None = None,
+    zone: str | None = None,
+    status: MemberStatus | None = None,
+    limit: int = 100,
+    settings: RegistrySettings = DEFAULT_SETTINGS,
+) -> list[Member]:
+    """Members matching every given criterion: ``text`` in name or contact (case-insensitive), SIREN
+    prefix, a phone number (as typed: it is parsed), zone id, status. Sorted by name."""
+    query = select(Member).options(selectinload(Member.phones)).order_by(Member.name, Member.id)
+    if text:
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(or_(func.lower(Member.name).like(pattern), func.lower(Member.contact).like(pattern)))
+    if siren:
+        query = query.where(Member.siren.startswith("".join(siren.split())))
+    if phone:
+        e164 = parse_phone(phone, default_region=settings.default_region, test_ranges=settings.test_ranges).e164
+        query = query.where(exists().where(MemberPhone.member_id == Member.id, MemberPhone.e164 == e164))
+    if zone:
+        query = query.where(Member.zone_id == zone)
+    if status is not None:
+        query = query.where(Member.status == status)
+    return list(session.scalars(query.limit(limit)))
+
+
+def renew(
+    session: Session,
+    siren: str,
+    *,
+    today: date,
+    now: datetime,
+    actor: str,
+    settings: RegistrySettings = DEFAULT_SETTINGS,
+) -> Member:
+    """Extend a registration by ``registration_years``: from the old expiry, or from today if already
+    expired. An expired member becomes active; a suspended one stays suspended; a withdrawn one cannot
+    be renewed (it withdrew its consent: register it again explicitly)."""
+    member = get_member(session, siren)
+    if member.status == MemberStatus.WITHDRAWN:
+        raise InvalidTransitionError(f"le membre {member.siren} s'est retiré ; il ne peut pas être renouvelé")
+    old = member.expires_on
+    base = today if is_expired(old, today) else old
+    member.expires_on = add_years(base, settings.registration_years)
+    if member.status == MemberStatus.EXPIRED:
+        member.status = MemberStatus.ACTIVE
+    member.updated_at = now
+    session.flush()
+    audit.record(session, actor, "member.renew", f"member:{member.siren}", 1,
+                 {"old_expires_on": old.isoformat(), "expires_on": member.expires_on.isoformat()}, now=now)
+    return member
+
+
+def withdraw_member(session: Session, siren: str, *, now: datetime, actor: str, reason: str = "") -> Member:
+    """The member leaves the scheme: no more messages to any of its numbers, from now on."""
+    member = get_member(session, siren)
+    if member.status != MemberStatus.WITHDRAWN:
+        member.status = MemberStatus.WITHDRAWN
+        member.withdrawn_at = now
+        member.updated_at = now
+        session.flush()
+        audit.record(session, actor, "member.withdraw", f"member:{member.siren}", 1, {"reason": reason}, now=now)
+    return member
+
+
+def withdraw_number(
+    session: Session, e164: str, *, now: datetime, actor: str, reason: str = "STOP"
+) -> list[Member]:
+    """A number asks to stop (e.g. an SMS STOP): it is withdrawn from every member that holds it.
+
+    A member left without any number in service is withdrawn too. Returns the members concerned
+    (empty if the number is unknown). Idempotent.
+    """
+    rows = session.scalars(
+        select(MemberPhone).where(MemberPhone.e164 == e164, MemberPhone.withdrawn_at.is_(None))
+    ).all()
+    touched: list[Member] = []
+    for row in rows:
+        row.withdrawn_at = now
+        member = row.member
+        member.updated_at = now
+        if member.status != MemberStatus.WITHDRAWN and all(p.withdrawn_at is not None for p in member.phones):
+            member.status = MemberStatus.WITHDRAWN
+            member.withdrawn_at = now
+        touched.append(member)
+    if touched:
+        session.flush()
+        audit.record(session, actor, "number.withdraw", f"phone:{mask(e164)}", len(touched),
+                     {"members": [m.siren for m in touched], "reason": reason}, now=now)
+    return touched
+
+
+def suspend(session: Session, siren: str, *, now: datetime, actor: str, reason: str = "") -> Member:
+    """Stop alerts to a member for now (e.g. shop closed for works) without ending its registration."""
+    member = get_member(session, siren)
+    if member.status == MemberStatus.WITHDRAWN:
+        raise InvalidTransitionError(f"le membre {member.siren} s'est retiré ; il ne peut pas être suspendu")
+    if member.status != MemberStatus.SUSPENDED:
+        member.status = MemberStatus.SUSPENDED
+        member.updated_at = now
+        session.flush()
+        audit.record(session, actor, "member.suspend", f"member:{member.siren}", 1, {"reason": reason}, now=now)
+    return member
+
+
+def reactivate(session: Session, siren: str, *, today: date, now: datetime, actor: str) -> Member:
+    """End a suspension; the member becomes active, or expired if its registration ran out meanwhile."""
+    member = get_member(session, siren)
+    if member.status != MemberStatus.SUSPENDED:
+        raise InvalidTransitionError(f"le membre {member.siren} n'est pas suspendu (statut {member.status.value})")
+    member.status = status_for_dates(member.expires_on, today)
+    member.updated_at = now
+    session.flush()
+    audit.record(session, actor, "member.reactivate", f"member:{member.siren}", 1, now=now)
+    return member
+
+
+def expire_due(session: Session, *, today: date, now: datetime, actor: str = "system") -> int:
+    """Mark expired every active member whose last valid day is before ``today``; returns how many.
+
+    Idempotent: a second run the same day finds nothing. Targeting also checks ``expires_on`` itself, so
+    a day on which this job did not run never lets an expired member receive an alert.
+    """
+    result = session.execute(
+        update(Member)
+        .where(Member.status == MemberStatus.ACTIVE, Member.expires_on < today)
+        .values(status=MemberStatus.EXPIRED, updated_at=now)
+    )
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        audit.record(session, actor, "member.expire", f"date:{today.isoformat()}", count, now=now)
+    return count

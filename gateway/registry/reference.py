@@ -1,0 +1,154 @@
+"""Reference lists (zones, streets, categories): load them from CSV, add, rename, and look them up."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.registry.errors import InvalidMemberError, RegistryError, UnknownReferenceError
+from gateway.registry.models import Category, Street, Zone
+
+ZONE_HEADER = ["zone_id", "name"]
+STREET_HEADER = ["zone_id", "street"]
+CATEGORY_HEADER = ["category_id", "label"]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """What :func:`load_reference` changed: (created, renamed) per list."""
+
+    zones: tuple[int, int]
+    streets: tuple[int, int]
+    categories: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceIndex:
+    """An in-memory snapshot of the lists, for validating many rows without a query per row."""
+
+    zones: dict[str, str]  # id -> name
+    categories: dict[str, str]  # id -> label
+    streets: dict[tuple[str, str], int]  # (zone id, street name) -> street id
+
+    def check_zone(self, zone: str) -> str:
+        if zone not in self.zones:
+            raise UnknownReferenceError("zone", zone, self.zones)
+        return zone
+
+    def check_category(self, category: str) -> str:
+        if category not in self.categories:
+            raise UnknownReferenceError("catégorie", category, self.categories)
+        return category
+
+    def street_id(self, zone: str, street: str) -> int:
+        """The id of ``street`` in ``zone``; the error lists the streets of that zone."""
+        key = (zone, street)
+        if key not in self.streets:
+            in_zone = [name for (z, name) in self.streets if z == zone]
+            raise UnknownReferenceError(f"rue (zone {zone})", street, in_zone or ["(aucune rue dans cette zone)"])
+        return self.streets[key]
+
+
+def reference_index(session: Session) -> ReferenceIndex:
+    """Read the three lists once."""
+    zones = {z.id: z.name for z in session.scalars(select(Zone))}
+    categories = {c.id: c.label for c in session.scalars(select(Category))}
+    streets = {(s.zone_id, s.name): s.id for s in session.scalars(select(Street))}
+    return ReferenceIndex(zones, categories, streets)
+
+
+def _read(path: Path, header: list[str]) -> list[list[str]]:
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path.name} : le fichier n'est pas en UTF-8") from exc
+    if not rows or [cell.strip() for cell in rows[0]] != header:
+        raise RegistryError(f"{path.name} : l'en-tête doit être {','.join(header)}")
+    return [[cell.strip() for cell in row] for row in rows[1:] if any(cell.strip() for cell in row)]
+
+
+def upsert_zone(session: Session, zone_id: str, name: str) -> str:
+    """Add a zone or rename it; returns ``"created"``, ``"renamed"`` or ``"unchanged"``."""
+    if not zone_id or not name:
+        raise InvalidMemberError("une zone a besoin d'un identifiant et d'un nom")
+    zone = session.get(Zone, zone_id)
+    if zone is None:
+        session.add(Zone(id=zone_id, name=name))
+        return "created"
+    if zone.name != name:
+        zone.name = name
+        return "renamed"
+    return "unchanged"
+
+
+def upsert_category(session: Session, category_id: str, label: str) -> str:
+    """Add a category or change its label; returns ``"created"``, ``"renamed"`` or ``"unchanged"``."""
+    if not category_id or not label:
+        raise InvalidMemberError("une catégorie a besoin d'un identifiant et d'un libellé")
+    category = session.get(Category, category_id)
+    if category is None:
+        session.add(Category(id=category_id, label=label))
+        return "created"
+    if category.label != label:
+        category.label = label
+        return "renamed"
+    return "unchanged"
+
+
+def add_street(session: Session, zone_id: str, name: str) -> Street:
+    """Add a street to a zone (or return the existing one)."""
+    if session.get(Zone, zone_id) is None:
+        raise UnknownReferenceError("zone", zone_id, session.scalars(select(Zone.id)).all())
+    street = session.scalar(select(Street).where(Street.zone_id == zone_id, Street.name == name))
+    if street is None:
+        street = Street(zone_id=zone_id, name=name)
+        session.add(street)
+        session.flush()
+    return street
+
+
+def rename_street(session: Session, zone_id: str, old_name: str, new_name: str) -> Street:
+    """Rename a street; members on it follow, since they point at its id."""
+    street = session.scalar(select(Street).where(Street.zone_id == zone_id, Street.name == old_name))
+    if street is None:
+        names = session.scalars(select(Street.name).where(Street.zone_id == zone_id)).all()
+        raise UnknownReferenceError(f"rue (zone {zone_id})", old_name, names)
+    street.name = new_name
+    return street
+
+
+def load_reference(session: Session, data_dir: Path) -> LoadReport:
+    """Upsert ``zones.csv``, ``streets.csv`` and ``categories.csv`` from ``data_dir``; nothing is deleted.
+
+    Entries missing from the files are kept because members may still point at them. The caller commits.
+    """
+    counts: dict[str, list[int]] = {"zones": [0, 0], "streets": [0, 0], "categories": [0, 0]}
+    for zone_id, name in _read(data_dir / "zones.csv", ZONE_HEADER):
+        _count(counts["zones"], upsert_zone(session, zone_id, name))
+    for category_id, label in _read(data_dir / "categories.csv", CATEGORY_HEADER):
+        _count(counts["categories"], upsert_category(session, category_id, label))
+    session.flush()
+    existing = {(s.zone_id, s.name) for s in session.scalars(select(Street))}
+    for zone_id, name in _read(data_dir / "streets.csv", STREET_HEADER):
+        if (zone_id, name) not in existing:
+            add_street(session, zone_id, name)
+            existing.add((zone_id, name))
+            counts["streets"][0] += 1
+    session.flush()
+    return LoadReport(
+        zones=(counts["zones"][0], counts["zones"][1]),
+        streets=(counts["streets"][0], counts["streets"][1]),
+        categories=(counts["categories"][0], counts["categories"][1]),
+    )
+
+
+def _count(pair: list[int], outcome: str) -> None:
+    if outcome == "created":
+        pair[0] += 1
+    elif outcome == "renamed":
+        pair[1] += 1

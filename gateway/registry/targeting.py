@@ -1,0 +1,175 @@
+"""Who receives an alert: distinct numbers of active, unexpired members in a target.
+
+Semantics of a target (documented for operators in the README):
+
+* the *place* is ``whole_territory``, or the union of ``zones`` and ``streets`` (a member in any of the
+  zones OR on any of the streets);
+* ``categories``, when given, narrow the place (AND): "jewellers and bureaux de change in Marigot";
+* a target without a place is refused, even with categories: an island-wide alert must say so with
+  ``whole_territory=True``, never happen because a field was left empty;
+* ``whole_territory`` together with zones or streets is refused as contradictory.
+
+A number shared by two shops appears once, with both member ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from gateway.registry.errors import InvalidTargetError, UnknownReferenceError
+from gateway.registry.models import Category, Member, MemberPhone, MemberStatus, Street, Zone
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One number to text, and the members (ids) it stands for in this target."""
+
+    e164: str
+    member_ids: tuple[int, ...]
+    is_test: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TargetCount:
+    """How many members and how many distinct numbers a target reaches (for previews)."""
+
+    members: int
+    numbers: int
+
+
+def _eligible(today: date) -> list[Any]:
+    """Conditions for a phone row to receive an alert today: the rule of invariant 2, in one place."""
+    return [
+        Member.status == MemberStatus.ACTIVE,
+        Member.expires_on >= today,
+        MemberPhone.withdrawn_at.is_(None),
+    ]
+
+
+def _street_ids(session: Session, streets: Sequence[str | int]) -> list[int]:
+    """Street ids for names (a name present in several zones selects each) or ids."""
+    rows = session.execute(select(Street.id, Street.name, Street.zone_id)).all()
+    by_name: dict[str, list[int]] = {}
+    for street_id, name, _zone in rows:
+        by_name.setdefault(name, []).append(street_id)
+    known_ids = {row[0] for row in rows}
+    found: list[int] = []
+    for street in streets:
+        if isinstance(street, int):
+            if street not in known_ids:
+                raise UnknownReferenceError("rue", str(street), by_name)
+            found.append(street)
+        elif street in by_name:
+            found.extend(by_name[street])
+        else:
+            raise UnknownReferenceError("rue", street, by_name)
+    return found
+
+
+def _check(session: Session, model: type[Zone] | type[Category], kind: str, values: Sequence[str]) -> None:
+    valid = set(session.scalars(select(model.id)).all())
+    for value in values:
+        if value not in valid:
+            raise UnknownReferenceError(kind, value, valid)
+
+
+def _target_filter(
+    session: Session,
+    zones: Sequence[str],
+    streets: Sequence[str | int],
+    categories: Sequence[str],
+    whole_territory: bool,
+) -> list[Any]:
+    if whole_territory and (zones or streets):
+        raise InvalidTargetError("cible contradictoire : tout le territoire ET des zones ou des rues ; choisissez")
+    if not whole_territory and not zones and not streets:
+        raise InvalidTargetError(
+            "cible vide : indiquez des zones, des rues, ou tout le territoire (les catégories seules "
+            "ne suffisent pas)"
+        )
+    _check(session, Zone, "zone", zones)
+    _check(session, Category, "catégorie", categories)
+    conditions: list[Any] = []
+    if not whole_territory:
+        street_ids = _street_ids(session, streets)
+        place = []
+        if zones:
+            place.append(Member.zone_id.in_(list(zones)))
+        if street_ids:
+            place.append(Member.street_id.in_(street_ids))
+        conditions.append(or_(*place))
+    if categories:
+        conditions.append(Member.category_id.in_(list(categories)))
+    return conditions
+
+
+def _base(today: date, conditions: list[Any], *columns: Any) -> Select[Any]:
+    return select(*columns).join(Member, Member.id == MemberPhone.member_id).where(
+        *_eligible(today), *conditions
+    )
+
+
+def recipients(
+    session: Session,
+    *,
+    zones: Sequence[str] = (),
+    streets: Sequence[str | int] = (),
+    categories: Sequence[str] = (),
+    whole_territory: bool = False,
+    today: date,
+) -> list[Recipient]:
+    """Distinct numbers of every active, unexpired member in the target, sorted by number.
+
+    Raises :class:`InvalidTargetError` for an empty or contradictory target and :class:`UnknownReferenceError`
+    (listing valid values) for an unknown zone, street or category.
+    """
+    conditions = _target_filter(session, zones, streets, categories, whole_territory)
+    query = _base(today, conditions, MemberPhone.e164, MemberPhone.member_id, MemberPhone.is_test).order_by(
+        MemberPhone.e164, MemberPhone.member_id
+    )
+    result: list[Recipient] = []
+    current: str | None = None
+    ids: list[int] = []
+    test = False
+    for e164, member_id, is_test in session.execute(query):
+        if e164 != current:
+            if current is not None:
+                result.append(Recipient(current, tuple(ids), test))
+            current, ids, test = e164, [], bool(is_test)
+        ids.append(member_id)
+    if current is not None:
+        result.append(Recipient(current, tuple(ids), test))
+    return result
+
+
+def count_target(
+    session: Session,
+    *,
+    zones: Sequence[str] = (),
+    streets: Sequence[str | int] = (),
+    categories: Sequence[str] = (),
+    whole_territory: bool = False,
+    today: date,
+) -> TargetCount:
+    """Members and distinct numbers that :func:`recipients` would return, counted in SQL."""
+    conditions = _target_filter(session, zones, streets, categories, whole_territory)
+    query = _base(
+        today, conditions, func.count(distinct(MemberPhone.member_id)), func.count(distinct(MemberPhone.e164))
+    )
+    members, numbers = session.execute(query).one()
+    return TargetCount(members=int(members), numbers=int(numbers))
+
+
+def is_number_allowed(session: Session, e164: str, today: date) -> bool:
+    """True when ``e164`` belongs to at least one active, unexpired member and was not withdrawn.
+
+    Called right before a send, so that a withdrawal or an expiry after the fan-out stops the message.
+    """
+    query = _base(today, [MemberPhone.e164 == e164], MemberPhone.id).limit(1)
+    return session.execute(query).first() is not None

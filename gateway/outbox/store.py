@@ -1,0 +1,463 @@
+"""The outbox store: the one module that changes a message's state.
+
+Every method is one short transaction, committed before it returns. Changes of a held row are
+compare-and-set (``WHERE id = ? AND state = 'sending' AND worker_id = ?``) with a row-count check, so a
+worker that lost its claim (recovered as stale, released) gets ``StaleClaim`` instead of overwriting.
+
+Attempts are counted when a claim starts: a crash in the middle of a submit counts as an attempt, so a
+message that crashes the daemon every time ends ``dead`` instead of looping. ``release`` gives the attempt
+back, because the worker says it did not submit.
+
+Cancelling a row a worker holds (``sending``) cannot stop a submit already under way; the row gets
+``cancel_requested`` and ends ``cancelled`` if the worker reports back without having sent (retry, release,
+stale recovery), ``sent`` if the modem had accepted it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from gateway.outbox.errors import InvalidMessage, StaleClaim
+from gateway.outbox.models import OutboxMessage, Priority, SubmittedPart
+from gateway.outbox.reads import OutboxReader, due_conditions
+from gateway.outbox.retry import RandomSource, RetryPolicy
+from gateway.outbox.states import MessageEvent, MessageState, sources, transition
+from gateway.outbox.types import (
+    CancelResult,
+    ClaimedMessage,
+    NewMessage,
+    RecipientFilter,
+    ReportOutcome,
+)
+from gateway.storage import dialect
+from gateway.storage.db import session_factory
+
+M = OutboxMessage
+S, E = MessageState, MessageEvent
+_NO_SYNC = {"synchronize_session": False}
+_CLAIM_COLUMNS = (
+    M.id, M.recipient, M.text, M.priority, M.attempts, M.max_attempts, M.expires_at, M.alert_id,
+    M.campaign_id, M.created_at,
+)  # fmt: skip
+
+
+class Outbox(OutboxReader):
+    """The durable queue of messages to send.
+
+    ``notify`` is called after a commit that makes work available (enqueue, release, recovery), so that the
+    dispatcher wakes at once instead of polling. It must be cheap and must not raise (set an Event).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        retry: RetryPolicy | None = None,
+        rng: RandomSource | None = None,
+        notify: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(engine)
+        self._sessions = session_factory(engine)
+        self.retry = retry or RetryPolicy()
+        self._rng: RandomSource = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._notify = notify
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    def enqueue(self, session: Session, messages: Iterable[NewMessage], now: datetime) -> list[int]:
+        """Add messages inside the caller's transaction (a fan-out is one commit) and return their ids.
+
+        Nothing is visible to workers until the caller commits; ``notify`` runs after that commit.
+        """
+        rows = []
+        for message in messages:
+            message.validate()
+            rows.append(
+                M(
+                    recipient=message.recipient,
+                    text=message.text,
+                    priority=Priority(message.priority),
+                    state=S.QUEUED,
+                    not_before=message.not_before,
+                    expires_at=message.expires_at,
+                    attempts=0,
+                    max_attempts=message.max_attempts or self.retry.max_attempts,
+                    cancel_requested=False,
+                    created_at=now,
+                    updated_at=now,
+                    alert_id=message.alert_id,
+                    campaign_id=message.campaign_id,
+                )
+            )
+        session.add_all(rows)
+        session.flush()
+        if self._notify is not None and rows:
+            notify = self._notify
+            session.info.setdefault("outbox_notify", set()).add(notify)
+            _listen_after_commit(session)
+        return [row.id for row in rows]
+
+    def enqueue_one(self, message: NewMessage, now: datetime) -> int:
+        """Enqueue one message in its own transaction; committed when this returns."""
+        with self._sessions.begin() as session:
+            (message_id,) = self.enqueue(session, [message], now)
+        return message_id
+
+    def claim(
+        self,
+        worker_id: str,
+        modem_id: str,
+        *,
+        now: datetime,
+        limit: int = 1,
+        priorities: Iterable[Priority] | None = None,
+        exclude_recipients: Iterable[str] = (),
+        recipient_filter: RecipientFilter | None = None,
+    ) -> list[ClaimedMessage]:
+        """Atomically move up to ``limit`` due rows to ``sending`` for this worker; best priority, oldest first.
+
+        Due: queued, ``not_before`` and ``next_attempt_at`` passed. Queued rows past ``expires_at`` become
+        ``dead`` on the way. ``priorities`` restricts the claim (e.g. no reminders at night);
+        ``exclude_recipients`` skips numbers (e.g. stuck to another SIM). ``recipient_filter`` sees the
+        claimed rows inside the same transaction and names those to cancel (withdrawn members).
+        """
+        if limit < 1:
+            return []
+        with self._sessions.begin() as session:
+            self._expire(session, now)
+            claimed = self._claim_rows(
+                session, worker_id=worker_id, modem_id=modem_id, now=now, limit=limit,
+                priorities=priorities, exclude_recipients=exclude_recipients,
+            )  # fmt: skip
+            if recipient_filter is not None and claimed:
+                refused = set(recipient_filter(session, claimed))
+                if refused:
+                    self._cas(
+                        session, E.CANCEL, [M.id.in_(refused), M.worker_id == worker_id],
+                        now, source=S.SENDING, last_error="recipient no longer allowed", worker_id=None,
+                    )  # fmt: skip
+                    claimed = [c for c in claimed if c.id not in refused]
+        return claimed
+
+    def mark_sent(
+        self,
+        message_id: int,
+        worker_id: str,
+        *,
+        refs: Sequence[int],
+        segments: int,
+        encoding: str,
+        now: datetime,
+    ) -> None:
+        """The modem accepted every part: record the references (for reports) and move to ``sent``."""
+        with self._sessions.begin() as session:
+            row = session.execute(
+                self._held(message_id, worker_id, E.SENT)
+                .values(
+                    message_refs=",".join(str(r) for r in refs), segments=segments, encoding=encoding,
+                    sent_at=now, last_error=None,
+                )
+                .returning(M.modem_id),
+                execution_options=_NO_SYNC,
+            ).first()  # fmt: skip
+            if row is None:
+                raise StaleClaim(message_id, worker_id)
+            session.add_all(
+                SubmittedPart(
+                    message_id=message_id, part_no=i, modem_id=row.modem_id, reference=ref % 256,
+                    submitted_at=now, final=False,
+                )
+                for i, ref in enumerate(refs, start=1)
+            )  # fmt: skip
+
+    def mark_retry(self, message_id: int, worker_id: str, error: str, now: datetime) -> MessageState:
+        """A retryable failure: back to ``queued`` after a backoff, or ``dead`` when out of attempts or time.
+
+        Returns the new state (``cancelled`` when a cancel arrived meanwhile).
+        """
+        with self._sessions.begin() as session:
+            return self._requeue(session, message_id, worker_id, error=error, now=now, min_delay=timedelta(0))
+
+    def mark_failed(self, message_id: int, worker_id: str, error: str, now: datetime) -> None:
+        """A permanent error (invalid number, barred): ``failed``, never retried."""
+        with self._sessions.begin() as session:
+            self._cas_one(session, message_id, worker_id, E.FAIL, now=now, values={"last_error": error})
+
+    def release(self, worker_id: str, now: datetime, *, ids: Iterable[int] | None = None) -> int:
+        """Give back rows this worker holds (all, or only ``ids``) without counting an attempt.
+
+        For shutdown, a lost modem, or the unsent rest of a batch preempted by an alert.
+        """
+        held: list[ColumnElement[bool]] = [M.worker_id == worker_id]
+        if ids is not None:
+            held.append(M.id.in_(list(ids)))
+        with self._sessions.begin() as session:
+            cancelled = self._cas(
+                session, E.CANCEL, [*held, M.cancel_requested.is_(True)], now, source=S.SENDING, worker_id=None,
+            )  # fmt: skip
+            released = self._cas(
+                session, E.RELEASE, held, now,
+                worker_id=None, claimed_at=None, modem_id=None, attempts=M.attempts - 1,
+            )  # fmt: skip
+        self._wake(released)
+        return released + cancelled
+
+    def cancel_claimed(self, message_id: int, worker_id: str, *, reason: str, now: datetime) -> None:
+        """The worker decided not to send a row it holds (recipient withdrawn since the claim)."""
+        with self._sessions.begin() as session:
+            self._cas_one(session, message_id, worker_id, E.CANCEL, now=now, values={"last_error": reason})
+
+    def mark_unknown(
+        self, message_id: int, worker_id: str, *, error: str, now: datetime, hold: timedelta = timedelta(minutes=10)
+    ) -> MessageState:
+        """The submit may or may not have left (timeout after the PDU was written).
+
+        The row goes back to ``queued`` but not before ``hold`` (or the backoff, if longer), so a late
+        confirmation has time to arrive before a resend risks texting the member twice; the attempt counts.
+        """
+        with self._sessions.begin() as session:
+            return self._requeue(
+                session, message_id, worker_id, error=f"outcome unknown: {error}", now=now, min_delay=hold
+            )
+
+    def heartbeat(self, worker_id: str, now: datetime) -> int:
+        """Refresh ``claimed_at`` of this worker's rows so a long submit is not taken for a dead claim."""
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(M).where(M.state == S.SENDING, M.worker_id == worker_id).values(claimed_at=now),
+                execution_options=_NO_SYNC,
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def recover_stale(self, older_than: timedelta, now: datetime) -> int:
+        """Claims older than ``older_than`` (dead worker) go back to ``queued``; the attempt still counts.
+
+        At start-up of the only process using the database, ``older_than=timedelta(0)`` recovers every claim.
+        """
+        cutoff = now - older_than
+        stale = [M.claimed_at <= cutoff]
+        with self._sessions.begin() as session:
+            recovered = self._cas(
+                session, E.CANCEL, [*stale, M.cancel_requested.is_(True)], now, source=S.SENDING, worker_id=None,
+            )  # fmt: skip
+            recovered += self._cas(
+                session, E.GIVE_UP, [*stale, M.attempts >= M.max_attempts], now,
+                worker_id=None, last_error="out of attempts (claims lost in crashes)",
+            )  # fmt: skip
+            requeued = self._cas(session, E.RELEASE, stale, now, worker_id=None, claimed_at=None, modem_id=None)
+        self._wake(requeued)
+        return recovered + requeued
+
+    def cancel(
+        self,
+        *,
+        ids: Iterable[int] | None = None,
+        alert_id: int | None = None,
+        campaign_id: int | None = None,
+        now: datetime,
+    ) -> CancelResult:
+        """Cancel queued rows by id, alert or campaign; rows being sent get ``cancel_requested`` (see module)."""
+        where: list[ColumnElement[bool]] = []
+        if ids is not None:
+            where.append(M.id.in_(list(ids)))
+        if alert_id is not None:
+            where.append(M.alert_id == alert_id)
+        if campaign_id is not None:
+            where.append(M.campaign_id == campaign_id)
+        if not where:
+            raise InvalidMessage("cancel needs ids, alert_id or campaign_id")
+        with self._sessions.begin() as session:
+            cancelled = self._cas(session, E.CANCEL, where, now, source=S.QUEUED)
+            pending = session.execute(
+                update(M).where(*where, M.state == S.SENDING).values(cancel_requested=True, updated_at=now),
+                execution_options=_NO_SYNC,
+            ).rowcount  # type: ignore[attr-defined]
+        return CancelResult(cancelled=cancelled, pending=int(pending))
+
+    def record_report(
+        self,
+        modem_id: str,
+        reference: int,
+        *,
+        delivered: bool,
+        final: bool,
+        now: datetime,
+        window: timedelta = timedelta(hours=72),
+    ) -> ReportOutcome | None:
+        """Apply a delivery report to the part it answers; None when no submit matches.
+
+        References are one byte and wrap at 256, so the match is the most recent submit of that reference
+        by that modem within ``window``. A message is ``delivered`` when every part is, ``failed`` when a
+        part's final report says not delivered. Call ``mark_sent`` before feeding that modem's reports.
+        """
+        final = final or delivered
+        with self._sessions.begin() as session:
+            part = session.scalars(
+                select(SubmittedPart)
+                .where(
+                    SubmittedPart.modem_id == modem_id,
+                    SubmittedPart.reference == reference % 256,
+                    SubmittedPart.submitted_at >= now - window,
+                    SubmittedPart.submitted_at <= now,
+                )
+                .order_by(SubmittedPart.submitted_at.desc(), SubmittedPart.id.desc())
+                .limit(1)
+            ).first()
+            if part is None:
+                return None
+            part.delivered, part.final, part.reported_at = delivered, final, now
+            session.flush()
+            parts = session.execute(
+                select(SubmittedPart.delivered, SubmittedPart.final).where(SubmittedPart.message_id == part.message_id)
+            ).all()
+            event: MessageEvent | None = None
+            if any(p.final and not p.delivered for p in parts):
+                event = E.REPORT_FAILED
+            elif all(p.delivered for p in parts):
+                event = E.DELIVERED
+            changed = False
+            if event is not None:
+                extra: dict[str, Any] = (
+                    {"delivered_at": now} if event is E.DELIVERED else {"last_error": "delivery report: not delivered"}
+                )
+                changed = self._cas(session, event, [M.id == part.message_id], now, **extra) == 1
+            state = session.scalar(select(M.state).where(M.id == part.message_id))
+            assert state is not None  # the part's foreign key guarantees the row
+            return ReportOutcome(part.message_id, part.part_no, state, changed)
+
+    # -- internals ----------------------------------------------------------------------------------
+
+    def _claim_rows(
+        self,
+        session: Session,
+        *,
+        worker_id: str,
+        modem_id: str,
+        now: datetime,
+        limit: int,
+        priorities: Iterable[Priority] | None,
+        exclude_recipients: Iterable[str],
+    ) -> list[ClaimedMessage]:
+        conditions = due_conditions(now)
+        if priorities is not None:
+            conditions.append(M.priority.in_([Priority(p) for p in priorities]))
+        excluded = list(exclude_recipients)
+        if excluded:
+            conditions.append(M.recipient.not_in(excluded))
+        db_dialect = session.get_bind().dialect
+        candidates = dialect.lock_for_claim(
+            select(M.id).where(*conditions).order_by(M.priority, M.created_at, M.id).limit(limit), db_dialect
+        )
+        target = transition(S.QUEUED, E.CLAIM)
+        values = {
+            "state": target, "worker_id": worker_id, "modem_id": modem_id, "claimed_at": now,
+            "updated_at": now, "attempts": M.attempts + 1, "next_attempt_at": None,
+        }  # fmt: skip
+        if dialect.supports_update_returning(db_dialect):
+            stmt = update(M).where(M.id.in_(candidates), M.state == S.QUEUED).values(values)
+            rows = session.execute(stmt.returning(*_CLAIM_COLUMNS), execution_options=_NO_SYNC).all()
+        else:  # SQLite < 3.35: the BEGIN IMMEDIATE lock makes select-then-update just as atomic
+            ids = list(session.scalars(candidates))
+            session.execute(update(M).where(M.id.in_(ids)).values(values), execution_options=_NO_SYNC)
+            rows = session.execute(select(*_CLAIM_COLUMNS).where(M.id.in_(ids))).all()
+        claimed = [
+            ClaimedMessage(
+                id=r.id, recipient=r.recipient, text=r.text, priority=Priority(r.priority), attempts=r.attempts,
+                max_attempts=r.max_attempts, expires_at=r.expires_at, alert_id=r.alert_id,
+                campaign_id=r.campaign_id, modem_id=modem_id, worker_id=worker_id, claimed_at=now,
+            )
+            for r in sorted(rows, key=lambda r: (r.priority, r.created_at, r.id))
+        ]  # fmt: skip
+        return claimed
+
+    def _requeue(
+        self, session: Session, message_id: int, worker_id: str, *, error: str, now: datetime,
+        min_delay: timedelta,
+    ) -> MessageState:  # fmt: skip
+        row = session.execute(
+            select(M.attempts, M.max_attempts, M.expires_at, M.cancel_requested).where(
+                M.id == message_id, M.state == S.SENDING, M.worker_id == worker_id
+            )
+        ).first()
+        if row is None:
+            raise StaleClaim(message_id, worker_id)
+        next_at = self.retry.next_attempt(row.attempts, now, self._rng, max_attempts=row.max_attempts)
+        values: dict[str, Any] = {"last_error": error, "worker_id": None, "claimed_at": None}
+        if row.cancel_requested:
+            event = E.CANCEL
+        elif next_at is None or (row.expires_at is not None and max(next_at, now + min_delay) >= row.expires_at):
+            event = E.GIVE_UP
+        else:
+            event, values["next_attempt_at"], values["modem_id"] = E.RETRY, max(next_at, now + min_delay), None
+        self._cas_one(session, message_id, worker_id, event, now=now, values=values)
+        return transition(S.SENDING, event)
+
+    def _expire(self, session: Session, now: datetime) -> int:
+        return self._cas(
+            session, E.EXPIRE, [M.expires_at.is_not(None), M.expires_at <= now], now,
+            last_error="expired before it could be sent",
+        )  # fmt: skip
+
+    def _held(self, message_id: int, worker_id: str, event: MessageEvent) -> Any:
+        """UPDATE of one row held by ``worker_id``, to the state ``event`` leads to from ``sending``."""
+        return (
+            update(M)
+            .where(M.id == message_id, M.state == S.SENDING, M.worker_id == worker_id)
+            .values(state=transition(S.SENDING, event))
+        )
+
+    def _cas_one(
+        self, session: Session, message_id: int, worker_id: str, event: MessageEvent, *, now: datetime,
+        values: dict[str, Any],
+    ) -> None:  # fmt: skip
+        result = session.execute(
+            self._held(message_id, worker_id, event).values(updated_at=now, **values), execution_options=_NO_SYNC
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleClaim(message_id, worker_id)
+
+    def _cas(
+        self, session: Session, event: MessageEvent, where: list[Any], now: datetime,
+        *, source: MessageState | None = None, **values: Any,
+    ) -> int:  # fmt: skip
+        """Bulk compare-and-set: rows in a source state of ``event`` matching ``where``; returns the count."""
+        states = sorted(sources(event)) if source is None else [source]
+        total = 0
+        for state in states:
+            result = session.execute(
+                update(M)
+                .where(M.state == state, *where)
+                .values(state=transition(state, event), updated_at=now, **values),
+                execution_options=_NO_SYNC,
+            )
+            total += int(result.rowcount)  # type: ignore[attr-defined]
+        return total
+
+    def _wake(self, count: int) -> None:
+        if count and self._notify is not None:
+            self._notify()
+
+
+def _listen_after_commit(session: Session) -> None:
+    if session.info.get("outbox_listening"):
+        return
+    session.info["outbox_listening"] = True
+
+    def _after_commit(committed: Session) -> None:
+        for notify in committed.info.pop("outbox_notify", set()):
+            notify()
+
+    def _after_rollback(rolled_back: Session) -> None:
+        rolled_back.info.pop("outbox_notify", None)
+
+    sa_event.listen(session, "after_commit", _after_commit)
+    sa_event.listen(session, "after_rollback", _after_rollback)

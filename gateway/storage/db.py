@@ -1,0 +1,110 @@
+"""Engines and sessions: a durable SQLite file by default, PostgreSQL (psycopg 3) when configured.
+
+``make_engine`` is the only place that creates an engine, so every process gets the same durability
+settings. Dialect-specific SQL is in ``gateway.storage.dialect``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from gateway.storage import dialect
+from gateway.storage.errors import StorageError, StorageUnavailableError
+
+DEFAULT_BUSY_TIMEOUT_MS = 15_000
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, echo: bool = False) -> Engine:
+    """Create the engine for ``url`` (``sqlite:////var/lib/vigicommerce/gateway.db``, ``postgresql+psycopg://…``).
+
+    SQLite: checks that the file's directory exists and is writable (raises ``StorageUnavailableError`` with
+    the fix), WAL, ``synchronous=FULL``, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for every
+    transaction unless the bind carries ``execution_options(sqlite_begin="DEFERRED")``.
+    Driver errors an operator can fix (disk full, file not writable) are raised as ``StorageError``s.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageUnavailableError(f"invalid database URL {url!r}: {exc}") from exc
+    backend = parsed.get_backend_name()
+    kwargs: dict[str, Any] = {"echo": echo}
+    if backend == "sqlite":
+        _check_sqlite_path(parsed.database)
+    elif backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            # psycopg 3, not the legacy psycopg2 default.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(parsed, **kwargs)
+    if backend == "sqlite":
+        _install_sqlite_events(engine, busy_timeout_ms)
+    _install_error_translation(engine)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``; objects stay readable after commit (no lazy reload across threads)."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def _check_sqlite_path(database: str | None) -> None:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise StorageUnavailableError(
+            f"the directory of the database {path} does not exist: create {directory} "
+            "(systemd-tmpfiles does it for /var/lib/vigicommerce) or fix [database] url"
+        )
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise StorageUnavailableError(f"the database file {path} is not readable and writable by this user")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        # SQLite creates the -wal and -shm files beside the database: the directory must be writable too.
+        raise StorageUnavailableError(
+            f"the directory {directory} is not writable by this user; SQLite needs it for the database "
+            "and its -wal/-shm files"
+        )
+
+
+def _install_sqlite_events(engine: Engine, busy_timeout_ms: int) -> None:
+    # The SQLAlchemy-documented recipe for SQLite transactions: stop pysqlite from issuing its own
+    # (deferred, late) BEGIN and emit ours at the start of every transaction.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in dialect.sqlite_connect_pragmas(busy_timeout_ms):
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get(dialect.BEGIN_OPTION)
+        conn.exec_driver_sql(dialect.sqlite_begin_statement(mode))
+
+
+def _install_error_translation(engine: Engine) -> None:
+    name = engine.dialect.name
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        original = context.sqlalchemy_exception
+        if isinstance(original, DBAPIError):
+            translated = dialect.translate_error(original, name)
+            if translated is not None:
+                raise translated from context.original_exception
+
+
+__all__ = ["StorageError", "make_engine", "session_factory"]

@@ -1,0 +1,90 @@
+"""Everything that differs between SQLite and PostgreSQL lives here, and only here.
+
+SQLite (the default, one station): one writer at a time. Every write transaction starts with
+``BEGIN IMMEDIATE`` so it takes the write lock up front; a claim's SELECT and UPDATE then run under that
+lock, which makes them atomic across threads *and* processes. PostgreSQL (several stations): row locks,
+``FOR UPDATE SKIP LOCKED`` lets concurrent workers claim different rows without waiting on each other.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+
+from gateway.storage.errors import StorageBusyError, StorageError, StorageFullError, StorageUnavailableError
+
+# Set on a connection or session bind (``execution_options(sqlite_begin="DEFERRED")``) for read-only work,
+# so that readers do not queue behind the write lock.
+BEGIN_OPTION = "sqlite_begin"
+_BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+
+SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
+
+
+def sqlite_connect_pragmas(busy_timeout_ms: int) -> list[str]:
+    """PRAGMAs run on every new SQLite connection.
+
+    WAL lets readers work beside the writer; ``synchronous=FULL`` fsyncs each commit so that a committed
+    message survives a power cut (NORMAL could lose the last commits, which would break "nothing accepted
+    is lost").
+    """
+    return [
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA synchronous=FULL",
+        "PRAGMA foreign_keys=ON",
+        f"PRAGMA busy_timeout={int(busy_timeout_ms)}",
+    ]
+
+
+def sqlite_begin_statement(mode: object) -> str:
+    """The BEGIN statement for a transaction; IMMEDIATE unless a caller asked for a read-only DEFERRED one."""
+    text = str(mode or "IMMEDIATE").upper()
+    if text not in _BEGIN_MODES:
+        raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
+    return f"BEGIN {text}"
+
+
+def lock_for_claim(stmt: Select[Any], dialect: Dialect) -> Select[Any]:
+    """Make the candidate SELECT of a claim safe against concurrent claimers.
+
+    PostgreSQL: lock the chosen rows and skip rows another worker holds. SQLite: nothing to add, the
+    transaction already holds the database's write lock (BEGIN IMMEDIATE).
+    """
+    if dialect.name == "postgresql":
+        return stmt.with_for_update(skip_locked=True)
+    return stmt
+
+
+def supports_update_returning(dialect: Dialect) -> bool:
+    """Whether ``UPDATE ... RETURNING`` can be used (SQLite gained it in 3.35)."""
+    if dialect.name == "sqlite":
+        return SQLITE_RETURNING and bool(dialect.update_returning)
+    return bool(dialect.update_returning)
+
+
+def translate_error(exc: DBAPIError, dialect_name: str) -> StorageError | None:
+    """Turn a driver error an operator can act on into our own type; None leaves it alone."""
+    message = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    if dialect_name == "sqlite":
+        if "database or disk is full" in message:
+            return StorageFullError(
+                "the database or its disk is full: free space on the disk holding the database "
+                "(old logs, backups) then restart; queued messages are safe"
+            )
+        if "unable to open database file" in message or "readonly database" in message:
+            return StorageUnavailableError(
+                "cannot write the SQLite database file: check that its directory exists and is writable "
+                "by the gateway user (see systemd/tmpfiles)"
+            )
+        if "database is locked" in message:
+            return StorageBusyError("the SQLite database stayed locked longer than the busy timeout")
+    elif dialect_name == "postgresql":
+        if "no space left on device" in message or "could not extend file" in message:
+            return StorageFullError("the PostgreSQL server's disk is full: free space on the server")
+        if "connection refused" in message or "could not connect" in message:
+            return StorageUnavailableError("cannot connect to PostgreSQL: check the server and the URL")
+    return None

@@ -1,0 +1,73 @@
+"""Schema migrations without an alembic.ini: ``upgrade``, ``current``, ``head``, ``needs_upgrade``.
+
+The daemon calls ``needs_upgrade`` at start-up and either upgrades (``[database] auto_migrate``) or refuses
+to start with ``MigrationRequiredError``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+from gateway.storage.db import make_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    """A programmatic Alembic configuration; with ``engine``, migrations run on its connections."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def head() -> str:
+    """The newest revision this program knows."""
+    revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if revision is None:
+        raise RuntimeError("no migration revision found in " + str(MIGRATIONS_DIR))
+    return revision
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` (creates the schema on an empty database)."""
+    engine = make_engine(url)
+    try:
+        upgrade_engine(engine, revision)
+    finally:
+        engine.dispose()
+
+
+def upgrade_engine(engine: Engine, revision: str = "head") -> None:
+    """Like ``upgrade`` on an existing engine (tests, the daemon's start-up)."""
+    config = alembic_config(engine)
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        connection.commit()
+
+
+def current(url: str) -> str | None:
+    """The database's revision, None for an empty database."""
+    engine = make_engine(url)
+    try:
+        return current_engine(engine)
+    finally:
+        engine.dispose()
+
+
+def current_engine(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def needs_upgrade(url: str) -> bool:
+    """Whether the database is behind this program's schema."""
+    return current(url) != head()

@@ -1,0 +1,1 @@
+"""Alembic environment and revisions of the gateway's schema (run through ``gateway.storage.migrate``)."""

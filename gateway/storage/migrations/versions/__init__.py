@@ -1,0 +1,1 @@
+"""Schema revisions; Alembic skips this file."""

@@ -1,0 +1,17 @@
+"""Import every domain's models so that ``Base.metadata`` knows all tables (Alembic, schema checks).
+
+Each domain adds one ``import gateway.<domain>.models`` line here when it adds tables.
+"""
+
+from __future__ import annotations
+
+import gateway.dispatch.models
+import gateway.inbox.models
+import gateway.outbox.models
+from gateway.storage.base import Base
+
+metadata = Base.metadata
+# Referencing the package keeps the imports above "used" for linters whatever lines get added.
+_PACKAGE = gateway
+
+__all__ = ["Base", "metadata"]

@@ -1,0 +1,90 @@
+"""Glue to python-gsmmodem's PDU codec: SMS-SUBMIT out, SMS-DELIVER and SMS-STATUS-REPORT in.
+
+Only the codec is used (not ``GsmModem``): see the package README. Library exceptions become
+``InvalidMessage`` here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from gsmmodem.exceptions import EncodingError
+from gsmmodem.pdu import decodeSmsPdu, encodeSmsSubmitPdu
+
+from drivers.base import DeliveryReport, IncomingSms
+from drivers.errors import InvalidMessage
+
+
+@dataclass(frozen=True)
+class SubmitPdu:
+    """One segment ready for ``AT+CMGS=<tpdu_length>``; ``hex`` includes the SMSC field."""
+
+    tpdu_length: int
+    hex: str
+
+
+def _utf16_units(text: str) -> str:
+    # The library encodes UCS-2 with ord(c) >> 8, which fails on characters outside the BMP;
+    # giving it UTF-16 code units (surrogates as separate chars) makes it emit proper UTF-16.
+    # Identity for BMP text, hence for every GSM 7-bit text.
+    raw = text.encode("utf-16-be")
+    return "".join(chr(int.from_bytes(raw[i : i + 2], "big")) for i in range(0, len(raw), 2))
+
+
+def encode_submit(
+    number: str, text: str, *, concat_reference: int, smsc: str | None, status_report: bool
+) -> list[SubmitPdu]:
+    """Encode ``text`` for ``number`` as one or more SMS-SUBMIT PDUs (GSM 7-bit when possible).
+
+    ``concat_reference`` (0-255) tells a handset which segments belong together: vary it per
+    message. The TP-MR in the PDU is the same value; modems replace it with their own counter.
+    """
+    digits = number[1:] if number.startswith("+") else number
+    if not digits.isdigit() or not 3 <= len(digits) <= 20:
+        raise InvalidMessage(f"not a dialable number: {number!r}")
+    try:
+        pdus = encodeSmsSubmitPdu(
+            number,
+            _utf16_units(text),
+            reference=concat_reference & 0xFF,
+            smsc=smsc,
+            requestStatusReport=status_report,
+        )
+    except (ValueError, EncodingError, TypeError) as exc:
+        raise InvalidMessage(f"cannot encode message for {number!r}: {exc}") from exc
+    return [SubmitPdu(p.tpduLength, str(p)) for p in pdus]
+
+
+def _utc(value: object) -> datetime | None:
+    return value.astimezone(UTC) if isinstance(value, datetime) else None
+
+
+def decode_received(pdu_hex: str, modem_id: str) -> IncomingSms | DeliveryReport:
+    """Decode a PDU read from storage (AT+CMGR/AT+CMGL) or pushed (+CMT/+CDS).
+
+    Raises ``InvalidMessage`` when the PDU cannot be decoded or is an SMS-SUBMIT.
+    """
+    try:
+        data = decodeSmsPdu(pdu_hex.strip())
+    except (EncodingError, ValueError, StopIteration, IndexError, KeyError, TypeError) as exc:
+        raise InvalidMessage(f"undecodable PDU {pdu_hex[:40]!r}...: {exc}") from exc
+    kind = data.get("type")
+    if kind == "SMS-DELIVER":
+        received = _utc(data.get("time")) or datetime.now(UTC)
+        # The library decodes UCS-2 unit by unit: join surrogate pairs back into characters.
+        text = str(data.get("text") or "").encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")
+        return IncomingSms(modem_id, str(data.get("number") or ""), text, received)
+    if kind == "SMS-STATUS-REPORT":
+        status = int(data["status"])
+        return DeliveryReport(
+            modem_id=modem_id,
+            reference=int(data["reference"]),
+            recipient=str(data.get("number") or ""),
+            delivered=status < 0x20,
+            # 0x20-0x3F: temporary error, the SMSC is still trying; every other value is final.
+            final=not 0x20 <= status < 0x40,
+            status=status,
+            discharged_at=_utc(data.get("discharge")),
+        )
+    raise InvalidMessage(f"unexpected PDU type {kind!r}")

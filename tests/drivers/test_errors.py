@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from drivers.errors import (
+    PERMANENT_CMS_CODES,
+    RETRYABLE_CMS_CODES,
+    ModemTimeout,
+    PartialSubmit,
+    SubmitOutcomeUnknown,
+    SubmitRejected,
+    classify_cms,
+)
+
+
+@pytest.mark.parametrize("code", [1, 8, 10, 21, 28, 29, 50, 96, 304])
+def test_recipient_or_message_faults_are_permanent(code: int) -> None:
+    assert classify_cms(code) is False
+    assert SubmitRejected("x", code=code).retryable is False
+
+
+@pytest.mark.parametrize("code", [38, 41, 42, 47, 330, 331, 332, 500, 512, 999])
+def test_network_and_modem_faults_are_retryable(code: int) -> None:
+    assert classify_cms(code) is True
+    assert SubmitRejected("x", code=code).retryable is True
+
+
+def test_the_documented_tables_do_not_overlap() -> None:
+    assert not PERMANENT_CMS_CODES & RETRYABLE_CMS_CODES
+    assert all(classify_cms(c) for c in RETRYABLE_CMS_CODES)
+
+
+def test_bare_error_is_retryable_and_outcome_unknown_is_not() -> None:
+    assert SubmitRejected("ERROR", code=None).retryable is True
+    assert SubmitOutcomeUnknown("x").retryable is False
+    assert ModemTimeout("x").retryable is True
+
+
+def test_partial_submit_carries_references_and_follows_its_cause() -> None:
+    err = PartialSubmit(SubmitRejected("x", code=21), references_sent=(4, 5), segments=3)
+    assert (err.references_sent, err.segments, err.retryable, err.code) == ((4, 5), 3, False, 21)
+    assert PartialSubmit(SubmitRejected("x", code=42), references_sent=(4,), segments=2).retryable is True

@@ -300,7 +300,7 @@ def _insert(session: Session, chunk: Sequence[ValidMember], *, today: date, now:
             "consent_at": datetime.combine(m.registered_on, time(), UTC),
             "created_at": now, "updated_at": now, "withdrawn_at": None,
         })
-    ids = dict(session.execute(insert(Member).returning(Member.siren, Member.id), values).tuples().all())
+    ids = dict(session.execute(insert(Member).returning(Member.siren, Member.id), values).all())
     phones = [d for m in chunk for d in _phone_dicts(ids[m.siren], m.phones)]
     session.execute(insert(MemberPhone), phones)
 
@@ -342,7 +342,7 @@ def export_members(
     """Write members (all, or those with the given statuses) to ``out`` in the import format; returns how
     many. Numbers withdrawn by STOP are written too, so that export then import changes nothing (they stay
     withdrawn in the database). The file has no expiry column: a renewal is not carried by it."""
-    streets = dict(session.execute(select(Street.id, Street.name)).tuples().all())
+    streets = dict(session.execute(select(Street.id, Street.name)).all())
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     query = select(Member).order_by(Member.id)
@@ -356,7 +356,7 @@ def export_members(
             select(MemberPhone.member_id, MemberPhone.e164)
             .where(MemberPhone.member_id.in_(ids))
             .order_by(MemberPhone.member_id, MemberPhone.position)
-        ).tuples():
+        ):
             numbers.setdefault(member_id, []).append(e164)
         for m in chunk:
             street = streets.get(m.street_id, "") if m.street_id is not None else ""

@@ -31,6 +31,8 @@ FRENCH_PLAN_REGIONS = ("MF", "GP", "BL", "FR", "MQ", "GF", "RE", "YT", "PM")
 # Template rather than a sample number: a real-looking number in a message could end up being dialled.
 HINT = "écrivez-le au format 0690 XX XX XX ou +590 690 XX XX XX (métropole : +33 6 XX XX XX XX)"
 
+MOBILE_HINT = "donnez un numéro de portable (0690 XX XX XX ou +590 690 XX XX XX)"
+
 _SMS_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
@@ -111,10 +113,9 @@ def parse_phone(
                 return ParsedPhone(_e164(number), _region(number), is_test=False)
             if kind == PhoneNumberType.FIXED_LINE:
                 raise InvalidPhoneError(
-                    text, "c'est un numéro de téléphone fixe, qui ne peut pas recevoir de SMS",
-                    "donnez un numéro de portable (0690 XX XX XX ou +590 690 XX XX XX)",
+                    text, "c'est un numéro de téléphone fixe, qui ne peut pas recevoir de SMS", MOBILE_HINT
                 )
-            raise InvalidPhoneError(text, "ce n'est pas un numéro de portable", "donnez un numéro de portable")
+            raise InvalidPhoneError(text, "ce n'est pas un numéro de portable", MOBILE_HINT)
     raise InvalidPhoneError(text, _why_invalid(candidates[0]), HINT)
 
 

@@ -132,7 +132,13 @@ class Transport:
             try:
                 item = self._wait(cmd, prompt_timeout)
             except ModemTimeout:
-                self._write_quietly(ESC)  # leave the modem's PDU input mode
+                # Leave the modem's PDU input mode; many modems answer the ESC with OK, which
+                # must not be taken for the next command's answer: wait for it briefly.
+                with self._parser_lock:
+                    self._parser.begin(cmd)
+                self._write_quietly(ESC)
+                with contextlib.suppress(ModemError):
+                    self._wait(cmd, min(prompt_timeout, 1.0))
                 raise
             if not isinstance(item, Prompt):
                 self._result(cmd, item)

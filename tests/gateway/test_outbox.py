@@ -92,7 +92,7 @@ def test_enqueue_in_callers_transaction_notifies_after_commit(outbox: Outbox, en
     [
         NewMessage(recipient="0639980001", text="x"),
         NewMessage(recipient=NUMBERS[0], text=""),
-        NewMessage(recipient=NUMBERS[0], text="x", expires_at=datetime(2025, 1, 1)),  # noqa: DTZ001
+        NewMessage(recipient=NUMBERS[0], text="x", expires_at=datetime(2025, 1, 1)),
         NewMessage(recipient=NUMBERS[0], text="x", not_before=T0, expires_at=T0),
     ],
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
@@ -49,13 +49,16 @@ def sqlite_begin_statement(mode: object) -> str:
 
 
 def lock_for_claim(stmt: Select[Any], dialect: Dialect) -> Select[Any]:
-    """Make the candidate SELECT of a claim safe against concurrent claimers.
+    """Make the candidate SELECT (one ``id`` column) of a claim safe against concurrent claimers.
 
-    PostgreSQL: lock the chosen rows and skip rows another worker holds. SQLite: nothing to add, the
-    transaction already holds the database's write lock (BEGIN IMMEDIATE).
+    PostgreSQL: lock the chosen rows and skip rows another worker holds, inside a MATERIALIZED CTE: as a
+    plain ``IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`` the planner may run the subquery more than
+    once and the UPDATE then takes more than ``n`` rows (seen in this project's tests).
+    SQLite: nothing to add, the transaction already holds the database's write lock (BEGIN IMMEDIATE).
     """
     if dialect.name == "postgresql":
-        return stmt.with_for_update(skip_locked=True)
+        candidates = stmt.with_for_update(skip_locked=True).cte("claim_candidates").prefix_with("MATERIALIZED")
+        return select(candidates.c[0])
     return stmt
 
 

@@ -20,11 +20,13 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
-    """A programmatic Alembic configuration; with ``engine``, migrations run on its connections."""
+    """A programmatic Alembic configuration; callers put an open connection in ``attributes["connection"]``.
+
+    No URL goes into the config: ConfigParser would choke on ``%`` in URL-encoded passwords or socket paths.
+    """
+    del engine  # kept in the signature for callers that think in engines
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    if engine is not None:
-        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 
 

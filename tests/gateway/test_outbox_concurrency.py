@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
+from sqlalchemy import text
 
 from gateway.outbox.models import Priority
 from gateway.outbox.store import Outbox
@@ -16,6 +20,7 @@ from gateway.storage.migrate import upgrade_engine
 
 T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 MESSAGES = 300
+POSTGRES_URL = os.environ.get("VIGI_TEST_POSTGRES_URL")
 
 
 def _drain(url: str, worker_id: str, start: Any) -> list[int]:
@@ -38,9 +43,19 @@ def _process_main(url: str, worker_id: str, start: Any, results: Any) -> None:
     results.put((worker_id, _drain(url, worker_id, start)))
 
 
-def test_threads_and_processes_never_claim_the_same_row(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/shared.db"
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_threads_and_processes_never_claim_the_same_row(kind: str, tmp_path: Path) -> None:
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path}/shared.db"
+    elif POSTGRES_URL:
+        url = POSTGRES_URL
+    else:
+        pytest.skip("VIGI_TEST_POSTGRES_URL is not set")
     engine = make_engine(url)
+    if kind == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
     upgrade_engine(engine)
     outbox = Outbox(engine)
     with session_factory(engine).begin() as session:

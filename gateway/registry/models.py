@@ -54,7 +54,8 @@ class Member(Base):
 
     __tablename__ = "registry_member"
     __table_args__ = (
-        # Targeting filters on these together with status and expiry.
+        # Targeting filters on status and expiry first, then place and category; this index also serves
+        # status-only queries, so status has no index of its own.
         Index("ix_registry_member_target", "status", "expires_on", "zone_id", "category_id"),
     )
 
@@ -77,7 +78,6 @@ class Member(Base):
             length=16,
             values_callable=lambda e: [m.value for m in e],
         ),
-        index=True,
     )
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,9 +5,11 @@ Each domain adds one ``import gateway.<domain>.models`` line here when it adds t
 
 from __future__ import annotations
 
+import gateway.audit.models
 import gateway.dispatch.models
 import gateway.inbox.models
 import gateway.outbox.models
+import gateway.registry.models
 from gateway.storage.base import Base
 
 metadata = Base.metadata

@@ -69,7 +69,17 @@ def _read(path: Path, header: list[str]) -> list[list[str]]:
         raise RegistryError(f"{path.name} : le fichier n'est pas en UTF-8") from exc
     if not rows or [cell.strip() for cell in rows[0]] != header:
         raise RegistryError(f"{path.name} : l'en-tête doit être {','.join(header)}")
-    return [[cell.strip() for cell in row] for row in rows[1:] if any(cell.strip() for cell in row)]
+    result = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise RegistryError(
+                f"{path.name}, ligne {line} : {len(row)} champs au lieu de {len(header)} "
+                "(mettez entre guillemets un nom qui contient une virgule)"
+            )
+        result.append([cell.strip() for cell in row])
+    return result
 
 
 def upsert_zone(session: Session, zone_id: str, name: str) -> str:

@@ -12,6 +12,8 @@ import sqlite3
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
@@ -91,3 +93,24 @@ def translate_error(exc: DBAPIError, dialect_name: str) -> StorageError | None:
         if "connection refused" in message or "could not connect" in message:
             return StorageUnavailableError("cannot connect to PostgreSQL: check the server and the URL")
     return None
+
+
+def insert_or_ignore(dialect: Dialect, table: Any, values: dict[str, Any]) -> Any:
+    """INSERT that does nothing when the primary key exists (``ON CONFLICT DO NOTHING``)."""
+    return _insert(dialect, table).values(**values).on_conflict_do_nothing()
+
+
+def insert_or_add(dialect: Dialect, table: Any, values: dict[str, Any], key: list[str], column: str) -> Any:
+    """INSERT, or add ``values[column]`` to the existing row's ``column`` (an atomic counter)."""
+    stmt = _insert(dialect, table).values(**values)
+    return stmt.on_conflict_do_update(
+        index_elements=key, set_={column: getattr(table.c, column) + stmt.excluded[column]}
+    )
+
+
+def _insert(dialect: Dialect, table: Any) -> Any:
+    if dialect.name == "sqlite":
+        return sqlite_insert(table)
+    if dialect.name == "postgresql":
+        return pg_insert(table)
+    raise NotImplementedError(f"no upsert for database {dialect.name!r}")

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from simulator.client import SimulatorClient
 from simulator.commands import sms_events
 from simulator.config import ModemConfig, RuntimeDelays, SimConfig
 from simulator.errors import SimulatorError
@@ -161,6 +162,11 @@ class Simulator:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+    @property
+    def client(self) -> SimulatorClient:
+        """A control client bound to this simulator."""
+        return SimulatorClient(self.control_url)
 
     def state(self) -> dict[str, Any]:
         """What the state file holds: control address and each modem's device path."""

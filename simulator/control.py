@@ -181,7 +181,9 @@ class ControlServer:
     def __init__(self, simulator: Simulator, host: str, port: int) -> None:
         self._server = _Server((host, port), _Handler)
         self._server.simulator = simulator
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sim-control", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="sim-control", daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -324,8 +324,9 @@ class VirtualModem:
                     return
                 self._enter_prompt(result)
                 return
-            for line in result:
-                self._out(self.info_bytes(line))
+            if result:
+                # One response: lines separated by a single CR LF, framed once (as +CMGR header and PDU).
+                self._out(self.info_bytes("\r\n".join(result)))
         self._mid_command_urc()
         self._final(None)
 
@@ -400,8 +401,7 @@ class VirtualModem:
             self._mid_command_urc()
             self._final(error)
         else:
-            for line in lines:
-                self._out(self.info_bytes(line))
+            self._out(self.info_bytes("\r\n".join(lines)))
             self._mid_command_urc()
             self._final(None)
         finally:

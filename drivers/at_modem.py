@@ -172,15 +172,22 @@ class AtModem:
         """See ``Modem.health``. Raises ``PinRequired`` (retryable) when the SIM asks for its PIN again."""
         transport = self._require()
         timeout = self._settings.command_timeout
-        rssi = replies.csq_rssi(transport.command("AT+CSQ", timeout))
-        registered = replies.is_registered(replies.creg_query(transport.command("AT+CREG?", timeout)))
+        try:
+            rssi = replies.csq_rssi(transport.command("AT+CSQ", timeout))
+            registered = replies.is_registered(replies.creg_query(transport.command("AT+CREG?", timeout)))
+        except CommandFailed:
+            self._check_sim(transport)  # a modem reset leaves the SIM locked: say so, not "ERROR"
+            raise
         if not registered:
-            state = self._cpin(transport)
-            if state not in ("READY", ""):
-                raise PinRequired(f"{self.modem_id}: SIM asks for {state} (modem reset?)", retryable=True)
+            self._check_sim(transport)
         base = self._info or ModemInfo(self.modem_id, "", "", "", "", "", None, None, False)
         self._info = dataclasses.replace(base, signal_rssi=rssi, registered=registered)
         return self._info
+
+    def _check_sim(self, transport: Transport) -> None:
+        state = self._cpin(transport)
+        if state not in ("READY", ""):
+            raise PinRequired(f"{self.modem_id}: SIM asks for {state} (modem reset?)", retryable=True)
 
     # -- opening ---------------------------------------------------------------------------
 

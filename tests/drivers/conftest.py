@@ -21,9 +21,9 @@ class PtyPeer:
 
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
-        self.master, slave = os.openpty()
-        self.device = os.ttyname(slave)
-        os.close(slave)  # the transport opens the device by name; the master keeps the pty alive
+        self.master, self._slave = os.openpty()
+        self.device = os.ttyname(self._slave)
+        # Our slave fd stays open until unplug: with no slave open, reading the master gives EIO.
         self.received: list[str] = []
         self.received_event = threading.Condition()
         self._stop = threading.Event()
@@ -76,6 +76,7 @@ class PtyPeer:
         if not self._closed:
             self._closed = True
             os.close(self.master)
+            os.close(self._slave)
 
 
 @pytest.fixture

@@ -43,13 +43,20 @@ class TargetCount:
     numbers: int
 
 
-def _eligible(today: date) -> list[Any]:
-    """Conditions for a phone row to receive an alert today: the rule of invariant 2, in one place."""
+def eligible(today: date) -> list[Any]:
+    """SQL conditions (on a MemberPhone joined to its Member) for a number to receive an alert today.
+
+    The rule of invariant 2, in one place: for callers that build their own query on these two tables.
+    """
     return [
         Member.status == MemberStatus.ACTIVE,
         Member.expires_on >= today,
         MemberPhone.withdrawn_at.is_(None),
     ]
+
+
+# Old private name, already used by gateway.alerts.recipients; prefer ``eligible``.
+_eligible = eligible
 
 
 def _street_ids(session: Session, streets: Sequence[str | int]) -> list[int]:
@@ -111,7 +118,7 @@ def _target_filter(
 
 def _base(today: date, conditions: list[Any], *columns: Any) -> Select[Any]:
     return select(*columns).join(Member, Member.id == MemberPhone.member_id).where(
-        *_eligible(today), *conditions
+        *eligible(today), *conditions
     )
 
 

@@ -15,6 +15,7 @@ from drivers.at_parser import Urc
 from drivers.base import (
     EventCallback,
     LateSubmitResult,
+    Modem,
     ModemEvent,
     ModemInfo,
     ModemState,
@@ -383,3 +384,8 @@ def _submit_error(exc: ModemError) -> ModemError:
     if isinstance(exc, CommandFailed) and exc.kind in ("CMS", None):
         return SubmitRejected(f"submit rejected: {exc.final}", code=exc.code)
     return exc
+
+
+def _conforms_to_the_interface(modem: AtModem) -> Modem:
+    # Never called: makes mypy check that AtModem implements the Modem protocol.
+    return modem

@@ -102,6 +102,20 @@ def test_multipart_failing_at_segment_two_carries_the_sent_reference(pty_peer) -
         modem.close()
 
 
+def test_batch_mode_toggles_cmms(pty_peer) -> None:
+    peer = pty_peer(ScriptedModem(pin=None))
+    modem = AtModem(settings(peer.device))
+    try:
+        modem.open()
+        modem.set_batch_mode(True)
+        modem.submit("+33639980001", "x")
+        modem.set_batch_mode(False)
+        cmms = [c for c in peer.received if c.startswith("AT+CMMS")]
+        assert cmms == ["AT+CMMS=1", "AT+CMMS=0"]
+    finally:
+        modem.close()
+
+
 def test_invalid_number_writes_nothing(pty_peer) -> None:
     peer = pty_peer(ScriptedModem(pin=None))
     modem = AtModem(settings(peer.device))

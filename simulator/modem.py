@@ -285,6 +285,7 @@ class VirtualModem:
             self._end()
             return
         self._last_line = body
+        log.debug("%s: AT%s", self.name, body)
         self._execute(body)
 
     def _begin(self) -> None:

@@ -33,6 +33,7 @@ from drivers.errors import (
     SubmitOutcomeUnknown,
     SubmitRejected,
     classify_cms,
+    partial_submit,
 )
 from drivers.settings import PortSettings
 from drivers.text import Encoding, TextInfo, analyse, fold_gsm
@@ -42,5 +43,5 @@ __all__ = [
     "InvalidMessage", "LateSubmitResult", "Modem", "ModemError", "ModemEvent", "ModemGone", "ModemInfo",
     "ModemState", "ModemStateChanged", "ModemTimeout", "NotRegistered", "PartialSubmit", "PinRequired",
     "PortSettings", "SimFailure", "SubmitOutcomeUnknown", "SubmitRejected", "SubmitResult", "TextInfo",
-    "TextPolicy", "analyse", "classify_cms", "fold_gsm",
+    "TextPolicy", "analyse", "classify_cms", "fold_gsm", "partial_submit",
 ]

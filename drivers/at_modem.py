@@ -29,10 +29,10 @@ from drivers.errors import (
     ModemGone,
     ModemTimeout,
     NotRegistered,
-    PartialSubmit,
     PinRequired,
     SimFailure,
     SubmitRejected,
+    partial_submit,
 )
 from drivers.settings import PortSettings
 from drivers.sms_codec import decode_received, encode_submit
@@ -153,7 +153,7 @@ class AtModem:
             except ModemError as exc:
                 error = _submit_error(exc)
                 if references:
-                    raise PartialSubmit(error, references_sent=tuple(references), segments=len(pdus)) from exc
+                    raise partial_submit(error, references_sent=tuple(references), segments=len(pdus)) from exc
                 if error is exc:
                     raise
                 raise error from exc

@@ -133,7 +133,9 @@ class PartialSubmit(ModemError):
     the failing segment and ``retryable`` copies it. The handset holds an incomplete concatenated
     message that it will never complete. What the dispatcher should do: if ``retryable``, resend the
     whole text (a new concatenation reference is used, so the handset shows one complete message;
-    the orphan parts are the price); if ``cause`` is ``SubmitOutcomeUnknown``, treat it like one.
+    the orphan parts are the price); if not, fail it. ``partial_submit()`` builds the subclass
+    that also matches the cause (``SubmitOutcomeUnknown``, ``ModemGone``, ``ModemTimeout``), so
+    an ``except SubmitOutcomeUnknown`` placed first keeps its meaning.
     """
 
     def __init__(self, cause: ModemError, *, references_sent: tuple[int, ...], segments: int) -> None:
@@ -145,3 +147,27 @@ class PartialSubmit(ModemError):
         self.cause = cause
         self.references_sent = references_sent
         self.segments = segments
+
+
+class PartialSubmitOutcomeUnknown(PartialSubmit, SubmitOutcomeUnknown):
+    """Segment k > 1 was written but not answered: caught by ``except SubmitOutcomeUnknown`` too."""
+
+
+class PartialSubmitGone(PartialSubmit, ModemGone):
+    """The port vanished before segment k > 1 was written: caught by ``except ModemGone`` too."""
+
+
+class PartialSubmitTimeout(PartialSubmit, ModemTimeout):
+    """No prompt for segment k > 1: caught by ``except ModemTimeout`` too."""
+
+
+def partial_submit(cause: ModemError, *, references_sent: tuple[int, ...], segments: int) -> PartialSubmit:
+    """The ``PartialSubmit`` that also matches the cause's own class, so that a caller handling
+    ``SubmitOutcomeUnknown``/``ModemGone``/``ModemTimeout`` handles the partial case the same way."""
+    kinds: tuple[tuple[type[ModemError], type[PartialSubmit]], ...] = (
+        (SubmitOutcomeUnknown, PartialSubmitOutcomeUnknown),
+        (ModemGone, PartialSubmitGone),
+        (ModemTimeout, PartialSubmitTimeout),
+    )
+    cls = next((partial for base, partial in kinds if isinstance(cause, base)), PartialSubmit)
+    return cls(cause, references_sent=references_sent, segments=segments)

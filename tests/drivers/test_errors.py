@@ -5,11 +5,13 @@ import pytest
 from drivers.errors import (
     PERMANENT_CMS_CODES,
     RETRYABLE_CMS_CODES,
+    ModemGone,
     ModemTimeout,
     PartialSubmit,
     SubmitOutcomeUnknown,
     SubmitRejected,
     classify_cms,
+    partial_submit,
 )
 
 
@@ -40,3 +42,14 @@ def test_partial_submit_carries_references_and_follows_its_cause() -> None:
     err = PartialSubmit(SubmitRejected("x", code=21), references_sent=(4, 5), segments=3)
     assert (err.references_sent, err.segments, err.retryable, err.code) == ((4, 5), 3, False, 21)
     assert PartialSubmit(SubmitRejected("x", code=42), references_sent=(4,), segments=2).retryable is True
+
+
+def test_partial_submit_also_matches_its_cause_class() -> None:
+    unknown = partial_submit(SubmitOutcomeUnknown("x"), references_sent=(1,), segments=2)
+    assert isinstance(unknown, SubmitOutcomeUnknown) and isinstance(unknown, PartialSubmit)
+    assert unknown.retryable is False
+    gone = partial_submit(ModemGone("x"), references_sent=(1,), segments=2)
+    assert isinstance(gone, ModemGone) and gone.retryable is True
+    assert isinstance(partial_submit(ModemTimeout("x"), references_sent=(1,), segments=3), ModemTimeout)
+    rejected = partial_submit(SubmitRejected("x", code=1), references_sent=(1,), segments=2)
+    assert type(rejected) is PartialSubmit and rejected.retryable is False

@@ -72,7 +72,8 @@ class AtModem:
         self._work: queue.Queue[object] = queue.Queue()
         self._event_thread: threading.Thread | None = None
         self._info: ModemInfo | None = None
-        self._registered = threading.Event()
+        self._registered = threading.Event()  # set by a +CREG URC to cut a registration wait short
+        self._never = threading.Event()  # a pause that no URC can cut short
         self._pin_rejected = False
         self._concat_reference = secrets.randbelow(256)
 
@@ -274,7 +275,7 @@ class AtModem:
                 raise PinRequired(f"{self.modem_id}: PIN refused: {exc}", code=exc.code) from exc
             state = self._cpin(t)
         while state in ("BUSY", "SIM PIN") and time.monotonic() < deadline:
-            self._registered.wait(0.2)  # the SIM needs a moment after the PIN
+            self._never.wait(0.2)  # the SIM needs a moment after the PIN
             state = self._cpin(t)
         if state != "READY":
             raise PinRequired(f"{self.modem_id}: SIM state {state or 'unknown'!r}")

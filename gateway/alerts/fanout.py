@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway import audit
+from gateway.alerts.bulk import enqueue_alert
 from gateway.alerts.compose import compose
 from gateway.alerts.errors import IdempotencyConflictError, NoRecipientsError
 from gateway.alerts.models import Alert, AlertRecipient
@@ -103,13 +104,13 @@ def create_alert(
         session.flush()
         alert_id = alert.id
         expires_at = now + expires_after if expires_after is not None else None
-        ids = outbox.enqueue(
-            session,
-            (NewMessage(recipient=n, text=text.text, priority=Priority.ALERT, alert_id=alert_id,
-                        expires_at=expires_at) for n in resolved.numbers),
+        ids = enqueue_alert(
+            session, outbox, alert_id,
+            [NewMessage(recipient=n, text=text.text, priority=Priority.ALERT, alert_id=alert_id,
+                        expires_at=expires_at) for n in resolved.numbers],
             now,
         )  # fmt: skip
-        rows = [{"alert_id": alert_id, "e164": n, "message_id": i} for n, i in zip(resolved.numbers, ids, strict=True)]
+        rows = [{"alert_id": alert_id, "e164": n, "message_id": ids[n]} for n in resolved.numbers]
         for start in range(0, len(rows), CHUNK):
             session.execute(insert(AlertRecipient), rows[start : start + CHUNK])
         audit.record(

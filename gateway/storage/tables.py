@@ -5,7 +5,9 @@ Each domain adds one ``import gateway.<domain>.models`` line here when it adds t
 
 from __future__ import annotations
 
+import gateway.alerts.models
 import gateway.audit.models
+import gateway.campaigns.models
 import gateway.dispatch.models
 import gateway.inbox.models
 import gateway.outbox.models

@@ -1,0 +1,1 @@
+"""Three-year re-registration: reminders before expiry, re-registration campaigns, the daily job."""

@@ -46,7 +46,7 @@ def enqueue_alert(
             "not_before": m.not_before, "expires_at": m.expires_at, "attempts": 0,
             "max_attempts": m.max_attempts or outbox.retry.max_attempts, "cancel_requested": False,
             "created_at": now, "updated_at": now, "alert_id": m.alert_id, "campaign_id": m.campaign_id,
-        }  # fmt: skip
+        }
         for m in messages[1:]
     ]
     for start in range(0, len(rows), CHUNK):

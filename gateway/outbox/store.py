@@ -63,7 +63,7 @@ class Outbox(OutboxReader):
         *,
         retry: RetryPolicy | None = None,
         rng: RandomSource | None = None,
-        notify: Callable[[], None] | None = None,
+        notify: Callable[[int | None], None] | None = None,
     ) -> None:
         super().__init__(engine)
         self._sessions = session_factory(engine)
@@ -101,8 +101,11 @@ class Outbox(OutboxReader):
         session.add_all(rows)
         session.flush()
         if self._notify is not None and rows:
-            notify = self._notify
-            session.info.setdefault("outbox_notify", set()).add(notify)
+            # After the commit, wake the workers with the most urgent priority queued, so that a worker
+            # in the middle of a batch of reminders hands it back for an alert.
+            pending: dict[Callable[[int | None], None], int] = session.info.setdefault("outbox_notify", {})
+            best = min(int(row.priority) for row in rows)
+            pending[self._notify] = min(best, pending.get(self._notify, best))
             _listen_after_commit(session)
         return [row.id for row in rows]
 
@@ -444,7 +447,7 @@ class Outbox(OutboxReader):
 
     def _wake(self, count: int) -> None:
         if count and self._notify is not None:
-            self._notify()
+            self._notify(None)
 
 
 def _listen_after_commit(session: Session) -> None:
@@ -453,8 +456,8 @@ def _listen_after_commit(session: Session) -> None:
     session.info["outbox_listening"] = True
 
     def _after_commit(committed: Session) -> None:
-        for notify in committed.info.pop("outbox_notify", set()):
-            notify()
+        for notify, priority in committed.info.pop("outbox_notify", {}).items():
+            notify(priority)
 
     def _after_rollback(rolled_back: Session) -> None:
         rolled_back.info.pop("outbox_notify", None)

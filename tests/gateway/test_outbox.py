@@ -51,9 +51,11 @@ class Wakeups:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.priorities: list[int | None] = []
 
-    def __call__(self) -> None:
+    def __call__(self, priority: int | None) -> None:
         self.calls += 1
+        self.priorities.append(priority)
 
 
 @pytest.fixture
@@ -82,6 +84,7 @@ def test_enqueue_in_callers_transaction_notifies_after_commit(outbox: Outbox, en
     with sessions.begin() as session:
         ids = outbox.enqueue(session, [msg(n) for n in NUMBERS[:3]], T0)
     assert wakeups.calls == 1
+    assert wakeups.priorities == [Priority.OPERATIONAL]  # the most urgent priority just queued
     assert outbox.counts() == {(MessageState.QUEUED, Priority.OPERATIONAL): 3}
     view = outbox.get(ids[0])
     assert view is not None and view.state is MessageState.QUEUED and view.created_at == T0

@@ -1,0 +1,249 @@
+"""The dispatcher: one worker thread per modem, modem events into the database, stale-claim recovery.
+
+It owns no sending logic (that is ``worker``) and no storage logic (``gateway.outbox``); it builds the
+workers from the settings, routes modem events, keeps a maintenance loop, reloads modems on SIGHUP,
+and answers ``alive()`` for systemd's watchdog.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from drivers.at_modem import AtModem
+from drivers.backoff import Backoff
+from drivers.base import DeliveryReport, IncomingSms, LateSubmitResult, Modem, ModemEvent, ModemStateChanged
+from drivers.settings import PortSettings
+from gateway.dispatch.policy import SendPolicy
+from gateway.dispatch.wakeup import Wakeup
+from gateway.dispatch.worker import ModemWorker, WorkerStatus
+from gateway.logs import event
+from gateway.outbox.store import Outbox
+from gateway.outbox.types import RecipientFilter
+from gateway.settings import DispatchSettings, ModemSettings, TextSettings
+
+log = logging.getLogger(__name__)
+
+MAINTENANCE_SECONDS = 5.0
+# A report can overtake the worker's own "sent" commit (fast networks, the simulator's --fast mode):
+# unmatched reports are tried again at each maintenance tick for this long.
+UNMATCHED_REPORT_SECONDS = 120.0
+IncomingHandler = Callable[[IncomingSms], None]
+ModemFactory = Callable[[ModemSettings, Callable[[ModemEvent], None]], Modem]
+
+
+def port_settings(modem: ModemSettings) -> PortSettings:
+    return PortSettings(
+        device=modem.device, modem_id=modem.id, baudrate=modem.baudrate, pin=modem.pin, smsc=modem.smsc,
+        rtscts=modem.rtscts, dsrdtr=modem.dsrdtr, xonxoff=modem.xonxoff,
+        command_timeout=modem.command_timeout, submit_timeout=modem.submit_timeout,
+    )  # fmt: skip
+
+
+def at_modem_factory(modem: ModemSettings, on_event: Callable[[ModemEvent], None]) -> Modem:
+    return AtModem(port_settings(modem), on_event)
+
+
+@dataclass
+class _Running:
+    settings: ModemSettings
+    worker: ModemWorker
+    thread: threading.Thread
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        outbox: Outbox,
+        policy: SendPolicy,
+        dispatch: DispatchSettings,
+        text: TextSettings,
+        *,
+        wakeup: Wakeup | None = None,
+        modem_factory: ModemFactory = at_modem_factory,
+        recipient_filter: RecipientFilter | None = None,
+        on_incoming: IncomingHandler | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.policy = policy
+        self.dispatch = dispatch
+        self.text = text
+        self.wakeup = wakeup or Wakeup()
+        self.modem_factory = modem_factory
+        self.recipient_filter = recipient_filter
+        self.on_incoming = on_incoming
+        self._running: dict[str, _Running] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._maintenance: threading.Thread | None = None
+        self._last_maintenance = time.monotonic()
+        self._unmatched: list[tuple[float, DeliveryReport]] = []
+        self._unmatched_lock = threading.Lock()
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def start(self, modems: list[ModemSettings]) -> None:
+        # We are the only dispatcher on this database at start-up: every claim left is a dead worker's.
+        recovered = self.outbox.recover_stale(timedelta(0), _now())
+        if recovered:
+            event(log, "claims recovered at start-up", logging.WARNING, count=recovered)
+        for modem in modems:
+            if modem.enabled:
+                self._start_worker(modem)
+        self._maintenance = threading.Thread(target=self._maintain, name="dispatch-maintenance", daemon=True)
+        self._maintenance.start()
+
+    def _start_worker(self, modem: ModemSettings) -> None:
+        worker = ModemWorker(
+            self.modem_factory(modem, self._on_event),
+            self.outbox,
+            self.policy,
+            self.wakeup.mailbox(),
+            batch_size=self.dispatch.batch_size,
+            use_cmms=self.dispatch.use_cmms,
+            text_policy=self.text.policy,
+            reopen_backoff=Backoff(
+                initial=self.dispatch.reopen_initial_seconds, max=self.dispatch.reopen_max_seconds
+            ),
+            recipient_filter=self.recipient_filter,
+            late_result_hold=timedelta(seconds=self.dispatch.late_result_window_seconds),
+            worker_id=f"{modem.id}@{id(self):x}",
+        )
+        thread = threading.Thread(target=worker.run, name=f"worker-{modem.id}", daemon=True)
+        with self._lock:
+            self._running[modem.id] = _Running(modem, worker, thread)
+        thread.start()
+
+    def _stop_worker(self, modem_id: str, timeout: float) -> None:
+        with self._lock:
+            running = self._running.pop(modem_id, None)
+        if running is None:
+            return
+        running.worker.stop()
+        running.thread.join(timeout)
+        self.wakeup.remove(running.worker.mailbox)
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop taking work, let each modem finish its AT command in flight, give claims back."""
+        timeout = self.dispatch.stop_timeout_seconds if timeout is None else timeout
+        self._stop.set()
+        with self._lock:
+            ids = list(self._running)
+            for running in self._running.values():
+                running.worker.stop()
+        deadline = time.monotonic() + timeout
+        for modem_id in ids:
+            self._stop_worker(modem_id, max(0.1, deadline - time.monotonic()))
+        if self._maintenance is not None:
+            self._maintenance.join(timeout=2)
+
+    def reload(self, modems: list[ModemSettings], policy: SendPolicy | None = None) -> None:
+        """Apply a new modem list (SIGHUP): changed or removed modems stop and hand their claims back,
+        new ones start; queued work is untouched."""
+        if policy is not None:
+            self.policy = policy
+        wanted = {m.id: m for m in modems if m.enabled}
+        with self._lock:
+            current = {modem_id: r.settings for modem_id, r in self._running.items()}
+        for modem_id, old in current.items():
+            if wanted.get(modem_id) != old or policy is not None:
+                self._stop_worker(modem_id, self.dispatch.stop_timeout_seconds)
+        with self._lock:
+            running = set(self._running)
+        for modem_id, modem in wanted.items():
+            if modem_id not in running:
+                self._start_worker(modem)
+        event(log, "modems reloaded", modems=",".join(sorted(wanted)) or "-")
+
+    # -- wake-ups, events, maintenance --------------------------------------------------------------
+
+    def notify(self, priority: int | None = None) -> None:
+        self.wakeup.notify(priority)
+
+    def _on_event(self, item: ModemEvent) -> None:
+        now = _now()
+        if isinstance(item, DeliveryReport):
+            if not self._apply_report(item, now):
+                with self._unmatched_lock:
+                    self._unmatched.append((time.monotonic(), item))
+        elif isinstance(item, IncomingSms):
+            event(log, "incoming sms", modem=item.modem_id, sender=item.sender)
+            if self.on_incoming is not None:
+                self.on_incoming(item)
+        elif isinstance(item, LateSubmitResult):
+            # The row was held (mark_unknown) and will be retried after the hold; the late reference
+            # is logged so an operator can match a duplicate complaint.
+            event(log, "late submit result", logging.WARNING, modem=item.modem_id, ref=item.reference)
+        elif isinstance(item, ModemStateChanged):
+            event(log, "modem state", modem=item.modem_id, state=item.state.value, detail=item.detail)
+            self.wakeup.notify(None)
+
+    def _apply_report(self, report: DeliveryReport, now: datetime) -> bool:
+        outcome = self.outbox.record_report(
+            report.modem_id, report.reference, delivered=report.delivered, final=report.final, now=now,
+            window=timedelta(hours=self.dispatch.report_match_window_hours),
+        )  # fmt: skip
+        event(log, "delivery report", modem=report.modem_id, ref=report.reference, delivered=report.delivered,
+              matched=outcome is not None)
+        return outcome is not None
+
+    def _retry_unmatched(self) -> None:
+        with self._unmatched_lock:
+            pending, self._unmatched = self._unmatched, []
+        keep = [
+            (seen, report) for seen, report in pending
+            if not self._apply_report(report, _now()) and time.monotonic() - seen < UNMATCHED_REPORT_SECONDS
+        ]  # fmt: skip
+        with self._unmatched_lock:
+            self._unmatched.extend(keep)
+
+    def _maintain(self) -> None:
+        stale = timedelta(seconds=self.dispatch.stale_claim_seconds)
+        while not self._stop.wait(MAINTENANCE_SECONDS):
+            self._last_maintenance = time.monotonic()
+            try:
+                self._retry_unmatched()
+                recovered = self.outbox.recover_stale(stale, _now())
+                if recovered:
+                    event(log, "stale claims recovered", logging.WARNING, count=recovered)
+                    self.wakeup.notify(None)
+            except Exception:  # the maintenance loop must outlive a busy or full database
+                log.exception("maintenance failed")
+
+    # -- observation ---------------------------------------------------------------------------------
+
+    def statuses(self) -> list[WorkerStatus]:
+        with self._lock:
+            return [r.worker.status for r in self._running.values()]
+
+    def alive(self) -> bool:
+        """For the watchdog: the maintenance loop runs and every worker thread is alive and not stuck
+        beyond the longest legitimate AT exchange (a submit may take ``submit_timeout``)."""
+        if self._maintenance is None or not self._maintenance.is_alive():
+            return False
+        if time.monotonic() - self._last_maintenance > 3 * MAINTENANCE_SECONDS + 5:
+            return False
+        with self._lock:
+            running = list(self._running.values())
+        for r in running:
+            patience = r.settings.submit_timeout + 4 * r.settings.command_timeout + 60
+            if not r.thread.is_alive() or time.monotonic() - r.worker.status.last_tick > patience:
+                return False
+        return True
+
+    def summary(self) -> str:
+        """One line for systemd's STATUS and the logs: modems ready and the queue."""
+        statuses = self.statuses()
+        ready = sum(1 for s in statuses if s.state == "open")
+        counts = self.outbox.counts()
+        queued = sum(n for (state, _), n in counts.items() if state.value == "queued")
+        sending = sum(n for (state, _), n in counts.items() if state.value == "sending")
+        return f"modems {ready}/{len(statuses)} ready; queued {queued}; sending {sending}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

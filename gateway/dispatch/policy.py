@@ -1,0 +1,75 @@
+"""What the workers may send now: rate limits, daytime hours, SIM budgets, in one object.
+
+Pure decisions over the policy objects of this package; the clock for rate limits is monotonic (a
+wall-clock jump must not open or close a bucket), the wall clock ``now`` decides daytime and budgets.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from gateway.dispatch.budgets import SimBudgets, SimChoice
+from gateway.dispatch.hours import DaytimeWindow
+from gateway.dispatch.ratelimit import RateLimits
+from gateway.outbox.models import Priority
+
+ALWAYS = frozenset({Priority.ALERT, Priority.OPERATIONAL})
+ALL = frozenset(Priority)
+
+
+class SendPolicy:
+    def __init__(
+        self,
+        limits: RateLimits,
+        window: DaytimeWindow,
+        budgets: SimBudgets | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limits = limits
+        self.window = window
+        self.budgets = budgets
+        self.clock = clock
+        self._lock = threading.Lock()  # buckets are shared by the workers' threads
+
+    def wait_time(self, modem_id: str, now: datetime) -> float:
+        with self._lock:
+            return self.limits.wait_time(modem_id, self.clock())
+
+    def available(self, modem_id: str, now: datetime) -> int:
+        with self._lock:
+            return self.limits.available(modem_id, self.clock())
+
+    def take(self, modem_id: str, segments: int) -> float:
+        """Count ``segments`` against the buckets; 0 when taken, else the seconds to wait first.
+
+        A message longer than a bucket's capacity (6 segments against 5 per minute) counts as 1 there,
+        or it would wait for ever."""
+        with self._lock:
+            now = self.clock()
+            if math.isinf(self.limits.wait_time(modem_id, now, segments)):
+                segments = 1
+            if self.limits.try_take(modem_id, now, segments):
+                return 0.0
+            return max(self.limits.wait_time(modem_id, now, segments), 0.001)
+
+    def allowed_priorities(self, now: datetime) -> frozenset[Priority]:
+        """Reminders and campaigns only in daytime; alerts and operational messages at any hour."""
+        return ALL if self.window.is_daytime(now) else ALWAYS
+
+    def next_daytime_in(self, now: datetime) -> float:
+        return math.inf if self.window.is_daytime(now) else self.window.seconds_until_daytime(now)
+
+    def choose_sim(self, number: str, imsis: list[str], now: datetime, priority: Priority,
+                   segments: int) -> SimChoice | None:
+        if self.budgets is None or not imsis:
+            return None
+        return self.budgets.choose_sim(number, imsis, now, priority=priority, segments=segments)
+
+    def record_sent(self, imsi: str | None, number: str, segments: int, now: datetime) -> None:
+        if self.budgets is not None and imsi:
+            self.budgets.record_send(imsi, number, now, segments)

@@ -1,0 +1,79 @@
+"""A real dispatcher on a real SQLite file, driving simulator modems over ptys (shared by dispatch tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+
+from gateway.dispatch.dispatcher import Dispatcher
+from gateway.dispatch.hours import DaytimeWindow
+from gateway.dispatch.policy import SendPolicy
+from gateway.dispatch.ratelimit import ModemLimits, RateLimits
+from gateway.dispatch.wakeup import Wakeup
+from gateway.outbox.models import Priority
+from gateway.outbox.states import MessageState
+from gateway.outbox.store import Outbox
+from gateway.outbox.types import NewMessage
+from gateway.settings import DispatchSettings, ModemSettings, TextSettings
+from gateway.storage.db import make_engine
+from gateway.storage.migrate import upgrade
+from simulator.app import Simulator
+from simulator.testing import running_simulator
+
+
+@dataclass
+class Rig:
+    sim: Simulator
+    outbox: Outbox
+    dispatcher: Dispatcher
+    modems: list[ModemSettings]
+
+    def enqueue(self, number: str, text: str, priority: Priority = Priority.OPERATIONAL, **kw: Any) -> int:
+        return self.outbox.enqueue_one(NewMessage(recipient=number, text=text, priority=priority, **kw),
+                                       datetime.now(UTC))
+
+    def count(self, state: MessageState) -> int:
+        return sum(n for (s, _), n in self.outbox.counts().items() if s is state)
+
+    def wait(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, f"timed out; outbox={self.outbox.counts()}"
+            time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def rig(
+    tmp_path: Path, *, modems: int = 2, per_minute: int = 10_000, batch_size: int = 10,
+    night: bool = False, **sim_options: Any,
+) -> Iterator[Rig]:
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    wakeup = Wakeup()
+    outbox = Outbox(engine, notify=wakeup.notify)
+    with running_simulator(tmp_path, modems=modems, **sim_options) as sim:
+        settings = [
+            ModemSettings(id=h.name, device=h.device_path, command_timeout=2.0, submit_timeout=5.0,
+                          per_minute=per_minute, per_hour=per_minute * 60, per_day=per_minute * 1440)
+            for h in sim.modems
+        ]
+        limits = RateLimits({m.id: ModemLimits(m.per_minute, m.per_hour, m.per_day) for m in settings})
+        # A window that is never (night=True) or always daytime, so the tests do not depend on the hour.
+        window = DaytimeWindow(dtime(0, 0), dtime(0, 1)) if night else DaytimeWindow(dtime(0, 0), dtime(23, 59, 59))
+        dispatch = DispatchSettings(batch_size=batch_size, reopen_initial_seconds=0.1, reopen_max_seconds=0.5,
+                                    stop_timeout_seconds=10, late_result_window_seconds=0.5)
+        dispatcher = Dispatcher(outbox, SendPolicy(limits, window), dispatch, TextSettings(policy="exact"),
+                                wakeup=wakeup)
+        dispatcher.start(settings)
+        try:
+            yield Rig(sim, outbox, dispatcher, settings)
+        finally:
+            dispatcher.stop()
+            engine.dispose()

@@ -1,0 +1,112 @@
+"""The dispatcher against simulator modems: handsets get every message once, in priority order, whatever fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.outbox.models import Priority
+from gateway.outbox.states import MessageState
+from tests.gateway.dispatch_harness import rig
+
+
+def number(i: int) -> str:
+    return f"+336399{80000 + i:05d}"
+
+
+def received_texts(sim_client: object, n: str) -> list[str]:
+    return [m["text"] for m in sim_client.handsets(n)]  # type: ignore[attr-defined]
+
+
+def test_every_message_reaches_its_handset_once(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=2) as r:
+        texts = {number(i): f"Message {i} : vol signalé rue de la République" for i in range(30)}
+        for n, text in texts.items():
+            r.enqueue(n, text)
+        r.wait(lambda: r.count(MessageState.SENT) + r.count(MessageState.DELIVERED) == 30)
+        client = r.sim.client
+        for n, text in texts.items():
+            assert received_texts(client, n) == [text]
+        used = {s["modem"] for s in client.submits()}
+        assert len(used) == 2  # the load is spread over both modems
+
+
+def test_long_ucs2_message_arrives_whole(tmp_path: Path) -> None:
+    text = "Œuvre d’escrocs signalée : deux individus se présentent comme agents EDF. " * 4
+    with rig(tmp_path, modems=1) as r:
+        r.enqueue(number(1), text)
+        r.wait(lambda: r.count(MessageState.SENT) + r.count(MessageState.DELIVERED) == 1)
+        assert received_texts(r.sim.client, number(1)) == [text]
+
+
+def test_delivery_reports_mark_messages_delivered(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=1) as r:
+        ids = [r.enqueue(number(i), f"rapport {i}") for i in range(3)]
+        r.wait(lambda: all(r.outbox.get(i).state is MessageState.DELIVERED for i in ids))  # type: ignore[union-attr]
+
+
+def test_alert_overtakes_queued_reminders(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=2, batch_size=10, fast=False, submit_delay=0.05, submit_jitter=0.0,
+             cmms_delay=0.05) as r:
+        for i in range(300):
+            r.enqueue(number(i), f"Rappel {i}", Priority.REMINDER)
+        r.wait(lambda: r.count(MessageState.SENT) + r.count(MessageState.DELIVERED) >= 20)
+        alert = r.enqueue(number(999), "ALERTE : vol à main armée", Priority.ALERT)
+        seen_at_commit = len(r.sim.client.submits())
+        r.wait(lambda: r.outbox.get(alert).state in (MessageState.SENT, MessageState.DELIVERED))  # type: ignore[union-attr]
+        submits = [s.get("destination") for s in r.sim.client.submits()]
+        position = submits.index(number(999))
+        # The next message on a modem: only what was in flight on each of the 2 modems may go first.
+        assert position - seen_at_commit <= 2, (position, seen_at_commit)
+        assert r.count(MessageState.QUEUED) > 100
+
+
+def test_reminders_wait_for_daytime_alerts_do_not(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=1, night=True) as r:
+        reminder = r.enqueue(number(1), "Rappel : renouvelez votre adhésion", Priority.REMINDER)
+        alert = r.enqueue(number(2), "ALERTE", Priority.ALERT)
+        r.wait(lambda: r.outbox.get(alert).state in (MessageState.SENT, MessageState.DELIVERED))  # type: ignore[union-attr]
+        assert r.outbox.get(reminder).state is MessageState.QUEUED  # type: ignore[union-attr]
+        assert received_texts(r.sim.client, number(1)) == []
+
+
+def test_unplugged_modem_hands_its_work_to_the_other(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=2, fast=False, submit_delay=0.02, submit_jitter=0.0, cmms_delay=0.02) as r:
+        client = r.sim.client
+        for i in range(60):
+            r.enqueue(number(i), f"panne {i}")
+        r.wait(lambda: r.count(MessageState.SENT) + r.count(MessageState.DELIVERED) >= 5)
+        client.unplug(0)
+        r.wait(lambda: r.count(MessageState.SENT) + r.count(MessageState.DELIVERED) == 60)
+        for i in range(60):
+            assert len(received_texts(client, number(i))) >= 1
+        client.replug(0)
+        r.wait(lambda: any(s.state == "open" and s.modem_id == r.modems[0].id for s in r.dispatcher.statuses())
+               and r.dispatcher.statuses()[0].reopen_at is None)
+        sent_by_0 = len([s for s in client.submits() if s["modem"] == r.modems[0].id])
+        for i in range(60, 80):
+            r.enqueue(number(i), f"retour {i}")
+        r.wait(lambda: r.count(MessageState.SENT) + r.count(MessageState.DELIVERED) == 80)
+        assert len([s for s in client.submits() if s["modem"] == r.modems[0].id]) > sent_by_0  # it rejoined
+
+
+def test_hung_modem_releases_claims(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=2) as r:
+        client = r.sim.client
+        client.inject_fault(0, "hang")
+        for i in range(20):
+            r.enqueue(number(i), f"bloqué {i}")
+        r.wait(lambda: r.count(MessageState.SENT) + r.count(MessageState.DELIVERED) == 20, timeout=60)
+        for i in range(20):
+            assert received_texts(client, number(i)) == [f"bloqué {i}"]
+
+
+def test_congestion_is_retried_permanent_error_fails(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=1) as r:
+        client = r.sim.client
+        client.inject_fault(0, "cms_error", code=1, count=1)
+        failed = r.enqueue(number(1), "numéro inexistant")
+        r.wait(lambda: r.outbox.get(failed).state is MessageState.FAILED)  # type: ignore[union-attr]
+        client.inject_fault(0, "cms_error", code=42, count=1)
+        retried = r.enqueue(number(2), "encombrement", max_attempts=3)
+        r.wait(lambda: r.outbox.get(retried).attempts >= 1 and r.outbox.get(retried).state is MessageState.QUEUED)  # type: ignore[union-attr]
+        assert r.outbox.get(retried).last_error  # type: ignore[union-attr]

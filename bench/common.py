@@ -1,0 +1,255 @@
+"""Shared pieces of the SMS-engine benchmarks: a rig (real SQLite outbox + Dispatcher + in-process simulator),
+a precise submit hook, fiction-block numbers, percentiles and plain-text tables.
+
+Benchmarks do not import from ``tests/``: this is their own rig builder, on purpose, so that a change to a
+test helper never silently changes a published figure.
+
+Timing: the simulator runs in this process, so the hook reads ``time.perf_counter()`` (monotonic, sub-µs)
+on the simulator's own thread at the moment it parses ``AT+CMGS=<len>`` and at the moment a submit is
+recorded (after the radio delay, when the handset has the segment). The simulator's JSONL "time" field is
+wall clock (``datetime.now(UTC)``, µs resolution) taken at that same record; the hook avoids mixing clocks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.dispatch.dispatcher import Dispatcher
+from gateway.dispatch.hours import DaytimeWindow
+from gateway.dispatch.policy import SendPolicy
+from gateway.dispatch.ratelimit import ModemLimits, RateLimits
+from gateway.dispatch.wakeup import Wakeup
+from gateway.outbox.models import Priority
+from gateway.outbox.store import Outbox
+from gateway.outbox.types import NewMessage
+from gateway.settings import DispatchSettings, ModemSettings, TextSettings
+from gateway.storage.db import make_engine, session_factory
+from gateway.storage.migrate import upgrade
+from simulator.app import Simulator
+from simulator.atparser import Command, Kind
+from simulator.commands.registry import Prompt
+from simulator.testing import running_simulator
+
+FICTION_FIRST = 33639980000  # +33 6 39 98 00 00 .. +33 6 39 98 99 99, the only numbers we may use
+FICTION_SIZE = 10_000
+HIGH_LIMIT = 1_000_000  # per minute: "limits high", so that only the modems set the pace
+
+# The simulator's realistic defaults (docs/simulator.md); benchmarks divide them by a time scale.
+REAL_SUBMIT = 3.0
+REAL_JITTER = 0.6
+REAL_CMMS = 1.5
+REAL_CMMS_WINDOW = 3.0
+REAL_REPORT = 5.0
+
+TextPolicy = Literal["exact", "gsm-folded"]
+
+
+def numbers(count: int, offset: int = 0) -> list[str]:
+    """``count`` distinct E.164 numbers of the fiction block."""
+    if offset + count > FICTION_SIZE:
+        raise ValueError(f"the fiction block has {FICTION_SIZE} numbers; asked for {offset + count}")
+    return [f"+{FICTION_FIRST + offset + i}" for i in range(count)]
+
+
+def realistic_timing(scale: float) -> dict[str, float]:
+    """Simulator options: the realistic default delays divided by ``scale`` (1 = the real thing)."""
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    return {
+        "submit_delay": REAL_SUBMIT / scale,
+        "submit_jitter": REAL_JITTER / scale,
+        "cmms_delay": REAL_CMMS / scale,
+        "cmms_window": REAL_CMMS_WINDOW / scale,
+        "report_delay": REAL_REPORT / scale,
+    }
+
+
+@dataclass
+class SubmitWatch:
+    """What the simulator's modems received, timed with ``perf_counter`` on the simulator's threads.
+
+    ``cmgs``: one entry per ``AT+CMGS=<len>`` line parsed (the gateway starts a submit).
+    ``submits``: one entry per submit recorded (radio delay over, the handset has the segment).
+    """
+
+    cmgs: list[tuple[float, str]] = field(default_factory=list)
+    submits: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+
+    def attach(self, sim: Simulator) -> None:
+        for handle in sim.modems:
+            self._hook(handle.modem, handle.name)
+
+    def _hook(self, modem: Any, name: str) -> None:
+        run_command: Callable[[Command], list[str] | Prompt] = modem.run_command
+        record_event: Callable[[dict[str, Any]], None] = modem.events
+
+        def timed_command(command: Command) -> list[str] | Prompt:
+            if command.name == "+CMGS" and command.kind is Kind.SET:
+                stamp = time.perf_counter()
+                with self._cond:
+                    self.cmgs.append((stamp, name))
+                    self._cond.notify_all()
+            return run_command(command)
+
+        def timed_event(record: dict[str, Any]) -> None:
+            stamp = time.perf_counter()
+            record_event(record)
+            if record.get("event") == "submit" and record.get("result") == "ok":
+                with self._cond:
+                    self.submits.append((stamp, record))
+                    self._cond.notify_all()
+
+        # Instance attributes shadow the methods: only this simulator's modems are timed.
+        modem.run_command = timed_command
+        modem.events = timed_event
+
+    def wait(self, predicate: Callable[[], bool], timeout: float) -> None:
+        """Block until ``predicate()`` (checked under the lock at each hook call) or raise TimeoutError."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"cmgs={len(self.cmgs)} submits={len(self.submits)} after {timeout:.0f} s")
+                self._cond.wait(remaining)
+
+    def wait_cmgs(self, count: int, timeout: float) -> float:
+        """The time of the ``count``-th AT+CMGS (1-based)."""
+        self.wait(lambda: len(self.cmgs) >= count, timeout)
+        return self.cmgs[count - 1][0]
+
+    def wait_submits(self, count: int, timeout: float) -> float:
+        """The time of the ``count``-th segment recorded (1-based)."""
+        self.wait(lambda: len(self.submits) >= count, timeout)
+        return self.submits[count - 1][0]
+
+
+@dataclass
+class Rig:
+    sim: Simulator
+    outbox: Outbox
+    dispatcher: Dispatcher | None
+    sessions: sessionmaker[Session]
+    watch: SubmitWatch
+    modems: list[ModemSettings]
+    db_url: str
+
+    def enqueue_all(self, recipients: Sequence[str], text: str, priority: Priority = Priority.ALERT) -> float:
+        """Commit one message per recipient in one transaction (as a fan-out does); returns the
+        ``perf_counter`` taken just before the transaction began."""
+        now = datetime.now(UTC)
+        batch = [NewMessage(recipient=r, text=text, priority=priority) for r in recipients]
+        start = time.perf_counter()
+        with self.sessions.begin() as session:
+            self.outbox.enqueue(session, batch, now)
+        return start
+
+
+def modem_settings(sim: Simulator, per_minute: int = HIGH_LIMIT) -> list[ModemSettings]:
+    return [
+        ModemSettings(id=h.name, device=h.device_path, command_timeout=10.0, submit_timeout=120.0,
+                      per_minute=per_minute, per_hour=per_minute * 60, per_day=per_minute * 1440)
+        for h in sim.modems
+    ]  # fmt: skip
+
+
+def always_daytime() -> DaytimeWindow:
+    # So that no figure depends on the hour the benchmark runs (alerts go at any hour anyway).
+    return DaytimeWindow(dtime(0, 0), dtime(23, 59, 59))
+
+
+@contextlib.contextmanager
+def rig(
+    *,
+    modems: int,
+    fast: bool,
+    batch_size: int = 10,
+    use_cmms: bool = True,
+    text_policy: TextPolicy = "exact",
+    per_minute: int = HIGH_LIMIT,
+    start_dispatcher: bool = True,
+    workdir: Path | None = None,
+    **sim_options: Any,
+) -> Iterator[Rig]:
+    """A migrated SQLite file, an in-process simulator with ``modems`` modems (hooked by a SubmitWatch)
+    and, unless ``start_dispatcher`` is False, a running Dispatcher with the in-process wake-up."""
+    with contextlib.ExitStack() as stack:
+        if workdir is None:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="vigicommerce-bench-")))
+        url = f"sqlite:///{workdir / 'gateway.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        wakeup = Wakeup()
+        outbox = Outbox(engine, notify=wakeup.notify)
+        sim = stack.enter_context(running_simulator(workdir, modems=modems, fast=fast, **sim_options))
+        watch = SubmitWatch()
+        watch.attach(sim)
+        settings = modem_settings(sim, per_minute)
+        dispatcher = None
+        if start_dispatcher:
+            dispatcher = Dispatcher(
+                outbox, make_policy(settings), dispatch_settings(batch_size, use_cmms),
+                TextSettings(policy=text_policy), wakeup=wakeup,
+            )  # fmt: skip
+            dispatcher.start(settings)
+            stack.callback(dispatcher.stop)
+        yield Rig(sim, outbox, dispatcher, session_factory(engine), watch, settings, url)
+
+
+def wait_open(dispatcher: Dispatcher, timeout: float) -> None:
+    """Until every worker has opened its modem (identify, PIN, registration), so that no figure includes
+    the modems' start-up."""
+    deadline = time.monotonic() + timeout
+    while not all(s.state == "open" for s in dispatcher.statuses()):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"modems not open: {dispatcher.statuses()}")
+        time.sleep(0.01)  # observation only
+
+
+def make_policy(settings: list[ModemSettings]) -> SendPolicy:
+    limits = RateLimits({m.id: ModemLimits(m.per_minute, m.per_hour, m.per_day) for m in settings})
+    return SendPolicy(limits, always_daytime())
+
+
+def dispatch_settings(batch_size: int, use_cmms: bool) -> DispatchSettings:
+    return DispatchSettings(batch_size=batch_size, use_cmms=use_cmms, stop_timeout_seconds=10)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty sequence."""
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))  # ceil(n * p / 100), at least 1
+    return ordered[int(rank) - 1]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Plain-text table: first column left-aligned, the others right-aligned; floats as given by ``fmt``."""
+    cells = [[str(h) for h in headers], *[[fmt(v) for v in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for row in cells:
+        parts = [row[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True))]
+        lines.append("  ".join(parts).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}" if abs(value) >= 100 else f"{value:.2f}" if abs(value) >= 1 else f"{value:.3f}"
+    return str(value)

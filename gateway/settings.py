@@ -115,6 +115,11 @@ class RegistrySettings(_Section):
         return value
 
 
+    def ranges(self) -> tuple[tuple[str, str], ...]:
+        """The test ranges as (low, high) pairs, as the register's phone parser takes them."""
+        return tuple((low, high) for low, _, high in (r.partition("-") for r in self.test_ranges))
+
+
 class CampaignSettings(_Section):
     reminder_days: list[int] = Field(default_factory=lambda: [60, 30, 7])
     daily_job_time: time = time(6, 0)

@@ -1,0 +1,180 @@
+"""The daemon: one process running the dispatcher and the daily scheduler, driven by signals and systemd.
+
+Signal handlers only queue the signal; the main loop acts on it (gunicorn's pattern), feeds systemd's
+watchdog while the dispatcher is alive, and keeps the STATUS line current.
+
+SIGTERM/SIGINT: stop taking work, finish the AT command in flight, release claims, exit 0.
+SIGHUP: read the configuration file again and apply the modem list and limits; queued work stays queued.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+
+from drivers.base import IncomingSms
+from gateway.alerts.guard import recipient_filter
+from gateway.campaigns.daytime import local_today
+from gateway.campaigns.scheduler import DailyScheduler
+from gateway.dispatch.dispatcher import Dispatcher
+from gateway.dispatch.hours import DaytimeWindow
+from gateway.dispatch.policy import SendPolicy
+from gateway.dispatch.ratelimit import ModemLimits, RateLimits
+from gateway.dispatch.wakeup import Wakeup
+from gateway.logs import event
+from gateway.outbox.retry import RetryPolicy
+from gateway.outbox.store import Outbox
+from gateway.replies.handler import handle_incoming
+from gateway.sdnotify import Notifier, watchdog_interval
+from gateway.settings import ConfigError, Settings, load_settings
+from gateway.storage import migrate
+from gateway.storage.db import make_engine, session_factory
+from gateway.storage.errors import MigrationRequiredError
+from gateway.storage.migrate import upgrade_engine
+
+log = logging.getLogger(__name__)
+STATUS_EVERY_SECONDS = 10.0
+
+
+def build_policy(settings: Settings) -> SendPolicy:
+    limits = RateLimits(
+        {m.id: ModemLimits(m.per_minute, m.per_hour, m.per_day) for m in settings.modems},
+        ModemLimits(per_minute=settings.dispatch.overall_per_minute) if settings.dispatch.overall_per_minute else None,
+    )
+    from zoneinfo import ZoneInfo  # noqa: PLC0415 - only needed here
+
+    window = DaytimeWindow(settings.hours.daytime_start, settings.hours.daytime_end, ZoneInfo(settings.hours.timezone))
+    return SendPolicy(limits, window)
+
+
+def prepare_database(settings: Settings) -> None:
+    """Bring the schema to this program's version, or refuse with what to do."""
+    url = settings.database.url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if migrate.needs_upgrade(url):
+        if not settings.database.auto_migrate:
+            raise MigrationRequiredError(
+                f"the database {url} has schema {migrate.current(url) or 'none'}, this program needs "
+                f"{migrate.head()}: run `vigicommerce db upgrade` (or set database.auto_migrate = true)"
+            )
+        engine = make_engine(url)
+        try:
+            upgrade_engine(engine)
+        finally:
+            engine.dispose()
+        event(log, "database migrated", revision=migrate.head())
+
+
+class Daemon:
+    def __init__(self, settings: Settings, config_path: Path | None = None, notifier: Notifier | None = None) -> None:
+        self.settings = settings
+        self.config_path = config_path
+        self.notifier = notifier or Notifier()
+        self._signals: queue.Queue[int] = queue.Queue()
+        prepare_database(settings)
+        self.engine = make_engine(settings.database.url)
+        self.sessions = session_factory(self.engine)
+        self.wakeup = Wakeup()
+        d = settings.dispatch
+        self.outbox = Outbox(
+            self.engine,
+            notify=self.wakeup.notify,
+            retry=RetryPolicy(initial=timedelta(seconds=d.retry_initial_seconds),
+                              maximum=timedelta(seconds=d.retry_max_seconds), max_attempts=d.max_attempts),
+        )
+        hours = settings.hours
+        self.dispatcher = Dispatcher(
+            self.outbox, build_policy(settings), settings.dispatch, settings.text, wakeup=self.wakeup,
+            recipient_filter=recipient_filter(lambda: local_today(datetime.now(UTC), hours),
+                                              operator_numbers=settings.operator_numbers or None),
+            on_incoming=self._incoming,
+        )  # fmt: skip
+        self.scheduler = DailyScheduler(self.sessions, self.outbox, campaigns=settings.campaigns, hours=hours,
+                                        text=settings.text)
+
+    def _incoming(self, sms: IncomingSms) -> None:
+        now = datetime.now(UTC)
+        with self.sessions.begin() as session:
+            result = handle_incoming(session, sms.sender, sms.text, sms.received_at, outbox=self.outbox, now=now,
+                                     text_settings=self.settings.text, modem_id=sms.modem_id)
+        event(log, "reply handled", sender=sms.sender, kind=getattr(result, "kind", "?"))
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self._signals.put(signum)
+
+    def install_signal_handlers(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+
+    def request_stop(self) -> None:
+        self._signals.put(signal.SIGTERM)
+
+    def reload(self) -> None:
+        try:
+            fresh = load_settings(self.config_path)
+        except ConfigError as exc:  # a bad file on SIGHUP must not stop a running gateway
+            event(log, "reload refused: configuration invalid, keeping the running one", logging.ERROR, error=exc)
+            return
+        self.settings = fresh
+        self.dispatcher.reload(fresh.modems, build_policy(fresh))
+
+    def serve(self, until: Callable[[], bool] | None = None) -> int:
+        """Run until SIGTERM/SIGINT (or ``until()`` turns true); return the exit code."""
+        self.dispatcher.start(self.settings.modems)
+        self.scheduler.start()
+        self.notifier.ready(self.dispatcher.summary())
+        event(log, "gateway started", modems=len(self.settings.modems), database=self.settings.database.url)
+        beat = watchdog_interval() or 5.0
+        last_status = 0.0
+        try:
+            while until is None or not until():
+                try:
+                    signum = self._signals.get(timeout=min(beat, 1.0))
+                except queue.Empty:
+                    signum = None
+                if signum in (signal.SIGTERM, signal.SIGINT):
+                    break
+                if signum == signal.SIGHUP:
+                    self.notifier.send("RELOADING=1")
+                    self.reload()
+                    self.notifier.ready(self.dispatcher.summary())
+                if self.dispatcher.alive():
+                    self.notifier.watchdog()  # only while the dispatcher is alive: systemd restarts a stuck one
+                if time.monotonic() - last_status > STATUS_EVERY_SECONDS:
+                    last_status = time.monotonic()
+                    self.notifier.status(self.dispatcher.summary())
+        finally:
+            self.notifier.stopping()
+            event(log, "gateway stopping")
+            self.scheduler.shutdown()
+            self.dispatcher.stop()
+            self.engine.dispose()
+            event(log, "gateway stopped")
+        return 0
+
+
+def run(config_path: Path | None = None) -> int:
+    """Entry point of ``vigicommerce run``: the signal handlers need the main thread."""
+    from gateway.logs import configure  # noqa: PLC0415
+
+    stop_requested: list[int] = []
+    if threading.current_thread() is threading.main_thread():
+        # Until the daemon's own handlers are in place, a SIGTERM during start-up still means a clean exit.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda n, _f: stop_requested.append(n))
+    settings = load_settings(config_path)
+    configure(settings.logging.level)
+    daemon = Daemon(settings, config_path)
+    if threading.current_thread() is threading.main_thread():
+        daemon.install_signal_handlers()
+    if stop_requested:
+        daemon.request_stop()
+    return daemon.serve()

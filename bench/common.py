@@ -62,7 +62,7 @@ def numbers(count: int, offset: int = 0) -> list[str]:
     return [f"+{FICTION_FIRST + offset + i}" for i in range(count)]
 
 
-def realistic_timing(scale: float) -> dict[str, float]:
+def realistic_timing(scale: float) -> dict[str, Any]:
     """Simulator options: the realistic default delays divided by ``scale`` (1 = the real thing)."""
     if scale <= 0:
         raise ValueError("scale must be positive")

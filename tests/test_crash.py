@@ -48,7 +48,7 @@ def write_config(path: Path, db: Path, devices: list[str]) -> None:
 
 def start_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as stderr:
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        return subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],
             stdout=subprocess.DEVNULL, stderr=stderr, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )

@@ -1,0 +1,90 @@
+"""``make run``: the gateway on four simulated modems with the 2,000 sample members, in ./var/demo.
+
+Starts the simulator as its own process (as on a station rehearsal), writes a configuration pointing at its
+modems, creates the SQLite database, loads the reference lists and the sample members once, then runs the
+daemon in the foreground. Ctrl-C stops both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VAR = ROOT / "var" / "demo"
+
+
+def _start_simulator() -> tuple[subprocess.Popen[bytes], dict[str, object]]:
+    state = VAR / "sim" / "state.json"
+    state.unlink(missing_ok=True)
+    sim = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "simulator", "--modems", "4", "--state-file", str(state),
+         "--submit-log", str(VAR / "sim" / "submits.jsonl")],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while not state.exists():
+        if sim.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("le simulateur n'a pas démarré : voir les messages ci-dessus")
+        time.sleep(0.05)
+    return sim, json.loads(state.read_text(encoding="utf-8"))
+
+
+def _write_config(state: dict[str, object]) -> Path:
+    modems = state["modems"]
+    assert isinstance(modems, list)
+    config = VAR / "gateway.toml"
+    lines = [
+        f'operator_numbers = ["+33639980001"]\n[database]\nurl = "sqlite:///{VAR / "gateway.db"}"\n',
+        '[http]\nhost = "127.0.0.1"\nport = 8080\n',
+    ]
+    for modem in modems:
+        lines.append(f'[[modems]]\nid = "{modem["name"]}"\ndevice = "{modem["device_path"]}"\n')
+    config.write_text("".join(lines), encoding="utf-8")
+    return config
+
+
+def _cli(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "gateway.cli", *args], check=True)  # noqa: S603
+
+
+def main() -> int:
+    VAR.mkdir(parents=True, exist_ok=True)
+    (VAR / "sim").mkdir(exist_ok=True)
+    sim, state = _start_simulator()
+    try:
+        config = _write_config(state)
+        fresh = not (VAR / "gateway.db").exists()
+        _cli("db", "upgrade", "--config", str(config))
+        if fresh:
+            _cli("members", "import", str(ROOT / "data" / "members-sample.csv"), "--config", str(config),
+                 "--actor", "demo")
+        control = state["control_url"]
+        print(
+            f"\nPasserelle de démonstration — base {VAR / 'gateway.db'}, 4 modems simulés.\n"
+            f"  File d'envoi :            .venv/bin/vigicommerce outbox --config {config}\n"
+            f"  Ce que les téléphones ont reçu : curl -s {control}/handsets | python3 -m json.tool\n"
+            f"  Modems simulés :          curl -s {control}/modems | python3 -m json.tool\n"
+            f"Ctrl-C pour arrêter.\n",
+            flush=True,
+        )
+        daemon = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run", "--config", str(config)])  # noqa: S603
+        try:
+            return daemon.wait()
+        except KeyboardInterrupt:
+            daemon.send_signal(signal.SIGTERM)
+            return daemon.wait(timeout=60)
+    finally:
+        if sim.poll() is None:
+            sim.send_signal(signal.SIGTERM)
+            sim.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

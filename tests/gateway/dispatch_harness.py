@@ -6,7 +6,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from gateway.dispatch.policy import SendPolicy
 from gateway.dispatch.ratelimit import ModemLimits, RateLimits
 from gateway.dispatch.wakeup import Wakeup
 from gateway.outbox.models import Priority
+from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.states import MessageState
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
@@ -57,7 +58,10 @@ def rig(
     upgrade(url)
     engine = make_engine(url)
     wakeup = Wakeup()
-    outbox = Outbox(engine, notify=wakeup.notify)
+    # Short retry backoff: an unplug can surface as a retryable error on the message in flight, and the
+    # tests check hand-over within seconds, not the production backoff (30 s, doubling).
+    outbox = Outbox(engine, notify=wakeup.notify,
+                    retry=RetryPolicy(initial=timedelta(seconds=0.2), maximum=timedelta(seconds=1)))
     with running_simulator(tmp_path, modems=modems, **sim_options) as sim:
         settings = [
             ModemSettings(id=h.name, device=h.device_path, command_timeout=2.0, submit_timeout=5.0,

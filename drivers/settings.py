@@ -13,7 +13,7 @@ class PortSettings:
     (``/dev/ttyUSB0`` changes with plug order), or a simulator pty.
     Flow control is passed as is to pyserial: many USB-serial boards have no RTS/CTS lines, so
     all three default to off (python-gsmmodem hard-codes ``rtscts=True, dsrdtr=True``).
-    ``smsc`` overrides the SIM's service centre number in every PDU (E.164, e.g. ``+33695000695``).
+    ``smsc`` overrides the SIM's service centre number in every PDU (E.164, as the operator gives it).
     Timeouts are in seconds: ``submit_timeout`` is the wait for ``+CMGS`` after the PDU was written
     (Quectel documents up to 120 s).
     """

@@ -93,9 +93,16 @@ def main(members: int = 100_000, outbox_rows: int = 1_000_000) -> None:
         with sessions() as s:
             load_reference(s, DATA)
             s.commit()
-            timed(f"insert {members:,} members", results, lambda: populate_members(s, members, rng) or members)
-            timed(f"insert {outbox_rows:,} outbox rows", results,
-                  lambda: populate_outbox(s, outbox_rows, rng) or outbox_rows)
+            def insert_members() -> int:
+                populate_members(s, members, rng)
+                return members
+
+            def insert_outbox() -> int:
+                populate_outbox(s, outbox_rows, rng)
+                return outbox_rows
+
+            timed(f"insert {members:,} members", results, insert_members)
+            timed(f"insert {outbox_rows:,} outbox rows", results, insert_outbox)
             timed("count target: zone marigot", results,
                   lambda: count_target(s, zones=["marigot"], today=TODAY).numbers)
             timed("recipients: zone marigot", results, lambda: len(recipients(s, zones=["marigot"], today=TODAY)))
@@ -103,10 +110,12 @@ def main(members: int = 100_000, outbox_rows: int = 1_000_000) -> None:
                   lambda: len(recipients(s, whole_territory=True, today=TODAY)))
             s.rollback()
         outbox = Outbox(engine)
-        settings = {"campaigns": CampaignSettings(), "hours": HoursSettings(), "text": TextSettings()}
-        first = timed("daily job, first run", results, lambda: run_daily(sessions, outbox, NOW, **settings))
+        campaigns, hours, text = CampaignSettings(), HoursSettings(), TextSettings()
+        first = timed("daily job, first run", results,
+                      lambda: run_daily(sessions, outbox, NOW, campaigns=campaigns, hours=hours, text=text))
         timed("daily job, second run (idempotent)", results,
-              lambda: run_daily(sessions, outbox, NOW + timedelta(minutes=5), **settings).reminders.messages)
+              lambda: run_daily(sessions, outbox, NOW + timedelta(minutes=5), campaigns=campaigns, hours=hours,
+                                text=text).reminders.messages)
         engine.dispose()
     print(f"{'step':<40} {'result':>12} {'seconds':>9}")
     for label, value, seconds in results:

@@ -25,15 +25,14 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.daemon import build_policy
 from gateway.dispatch.dispatcher import Dispatcher
-from gateway.dispatch.hours import DaytimeWindow
 from gateway.dispatch.policy import SendPolicy
-from gateway.dispatch.ratelimit import ModemLimits, RateLimits
 from gateway.dispatch.wakeup import Wakeup
 from gateway.outbox.models import Priority
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
-from gateway.settings import DispatchSettings, ModemSettings, TextSettings
+from gateway.settings import DispatchSettings, HoursSettings, ModemSettings, TextSettings
 from gateway.storage.db import make_engine, session_factory
 from gateway.storage.migrate import upgrade
 from simulator.app import Simulator
@@ -165,9 +164,8 @@ def modem_settings(sim: Simulator, per_minute: int = HIGH_LIMIT) -> list[ModemSe
     ]  # fmt: skip
 
 
-def always_daytime() -> DaytimeWindow:
-    # So that no figure depends on the hour the benchmark runs (alerts go at any hour anyway).
-    return DaytimeWindow(dtime(0, 0), dtime(23, 59, 59))
+# So that no figure depends on the hour the benchmark runs (alerts go at any hour anyway).
+ALWAYS_DAYTIME = HoursSettings(daytime_start=dtime(0, 0), daytime_end=dtime(23, 59, 59))
 
 
 @contextlib.contextmanager
@@ -220,8 +218,7 @@ def wait_open(dispatcher: Dispatcher, timeout: float) -> None:
 
 
 def make_policy(settings: list[ModemSettings]) -> SendPolicy:
-    limits = RateLimits({m.id: ModemLimits(m.per_minute, m.per_hour, m.per_day) for m in settings})
-    return SendPolicy(limits, always_daytime())
+    return build_policy(settings, DispatchSettings(), ALWAYS_DAYTIME)
 
 
 def dispatch_settings(batch_size: int, use_cmms: bool) -> DispatchSettings:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from zoneinfo import ZoneInfo
 
 from drivers.base import IncomingSms
 from gateway.alerts.guard import recipient_filter
@@ -33,7 +34,14 @@ from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.store import Outbox
 from gateway.replies.handler import handle_incoming
 from gateway.sdnotify import Notifier, watchdog_interval
-from gateway.settings import ConfigError, Settings, load_settings
+from gateway.settings import (
+    ConfigError,
+    DispatchSettings,
+    HoursSettings,
+    ModemSettings,
+    Settings,
+    load_settings,
+)
 from gateway.storage import migrate
 from gateway.storage.db import make_engine, session_factory
 from gateway.storage.errors import MigrationRequiredError
@@ -43,14 +51,11 @@ log = logging.getLogger(__name__)
 STATUS_EVERY_SECONDS = 10.0
 
 
-def build_policy(settings: Settings) -> SendPolicy:
-    limits = RateLimits(
-        {m.id: ModemLimits(m.per_minute, m.per_hour, m.per_day) for m in settings.modems},
-        ModemLimits(per_minute=settings.dispatch.overall_per_minute) if settings.dispatch.overall_per_minute else None,
-    )
-    from zoneinfo import ZoneInfo  # noqa: PLC0415 - only needed here
-
-    window = DaytimeWindow(settings.hours.daytime_start, settings.hours.daytime_end, ZoneInfo(settings.hours.timezone))
+def build_policy(modems: list[ModemSettings], dispatch: DispatchSettings, hours: HoursSettings) -> SendPolicy:
+    """The send policy the configuration describes: each modem's limits, the overall cap, daytime hours."""
+    overall = ModemLimits(per_minute=dispatch.overall_per_minute) if dispatch.overall_per_minute else None
+    limits = RateLimits({m.id: ModemLimits(m.per_minute, m.per_hour, m.per_day) for m in modems}, overall)
+    window = DaytimeWindow(hours.daytime_start, hours.daytime_end, ZoneInfo(hours.timezone))
     return SendPolicy(limits, window)
 
 
@@ -92,7 +97,8 @@ class Daemon:
         )
         hours = settings.hours
         self.dispatcher = Dispatcher(
-            self.outbox, build_policy(settings), settings.dispatch, settings.text, wakeup=self.wakeup,
+            self.outbox, build_policy(settings.modems, settings.dispatch, hours), settings.dispatch, settings.text,
+            wakeup=self.wakeup,
             recipient_filter=recipient_filter(lambda: local_today(datetime.now(UTC), hours),
                                               operator_numbers=settings.operator_numbers or None),
             on_incoming=self._incoming,
@@ -124,7 +130,7 @@ class Daemon:
             event(log, "reload refused: configuration invalid, keeping the running one", logging.ERROR, error=exc)
             return
         self.settings = fresh
-        self.dispatcher.reload(fresh.modems, build_policy(fresh))
+        self.dispatcher.reload(fresh.modems, build_policy(fresh.modems, fresh.dispatch, fresh.hours))
 
     def serve(self, until: Callable[[], bool] | None = None) -> int:
         """Run until SIGTERM/SIGINT (or ``until()`` turns true); return the exit code."""

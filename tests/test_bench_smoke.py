@@ -3,21 +3,13 @@ the figures belong to docs/benchmarks.md, not to a test that a busy machine coul
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-# bench/ is not an installed package: run from the repository root as `python -m bench`; here it must be
-# put on the path (pytest's importlib mode does not add the root directory).
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from bench import __main__ as runner  # noqa: E402
-from bench import bench_alert_timing, bench_cost, bench_drain, bench_latency  # noqa: E402
-from bench.common import numbers, percentile, table  # noqa: E402
+from bench import __main__ as runner
+from bench import bench_alert_timing, bench_cost, bench_drain, bench_latency
+from bench.common import numbers, percentile, table
 
 Main = Callable[[list[str] | None], int]
 

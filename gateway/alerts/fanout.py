@@ -12,13 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway import audit
-from gateway.alerts.bulk import enqueue_alert
 from gateway.alerts.compose import compose
 from gateway.alerts.errors import IdempotencyConflictError, NoRecipientsError
 from gateway.alerts.models import Alert, AlertRecipient
 from gateway.alerts.recipients import check_request, resolve
 from gateway.alerts.types import AlertRequest, AlertResult, Preview
-from gateway.outbox.models import Priority
+from gateway.outbox.models import OutboxMessage, Priority
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
 from gateway.settings import TextSettings
@@ -104,12 +103,14 @@ def create_alert(
         session.flush()
         alert_id = alert.id
         expires_at = now + expires_after if expires_after is not None else None
-        ids = enqueue_alert(
-            session, outbox, alert_id,
+        outbox.enqueue_many(
+            session,
             [NewMessage(recipient=n, text=text.text, priority=Priority.ALERT, alert_id=alert_id,
                         expires_at=expires_at) for n in resolved.numbers],
             now,
         )  # fmt: skip
+        query = select(OutboxMessage.recipient, OutboxMessage.id).where(OutboxMessage.alert_id == alert_id)
+        ids: dict[str, int] = {recipient: message_id for recipient, message_id in session.execute(query)}
         rows = [{"alert_id": alert_id, "e164": n, "message_id": ids[n]} for n in resolved.numbers]
         for start in range(0, len(rows), CHUNK):
             session.execute(insert(AlertRecipient), rows[start : start + CHUNK])

@@ -18,7 +18,7 @@ from gateway.alerts.errors import AlertNotFoundError, InvalidAlertError
 from gateway.alerts.models import Alert, AlertRecipient, AlertStatus, AlertType
 from gateway.alerts.types import AlertRequest
 from gateway.registry.models import Member, MemberPhone
-from gateway.registry.targeting import _eligible, recipients
+from gateway.registry.targeting import eligible, recipients
 
 CHUNK = 500
 
@@ -59,7 +59,7 @@ def check_request(session: Session, request: AlertRequest) -> Alert | None:
 def eligible_numbers(session: Session, numbers: Sequence[str], today: date) -> dict[str, set[int]]:
     """Among ``numbers``, those allowed to receive an alert today, with the member ids they stand for.
 
-    Uses the register's own eligibility rule (``targeting._eligible``) so that invariant 2 lives in one place.
+    Uses the register's own eligibility rule (``targeting.eligible``) so that invariant 2 lives in one place.
     """
     found: dict[str, set[int]] = {}
     for start in range(0, len(numbers), CHUNK):
@@ -67,7 +67,7 @@ def eligible_numbers(session: Session, numbers: Sequence[str], today: date) -> d
         query = (
             select(MemberPhone.e164, MemberPhone.member_id)
             .join(Member, Member.id == MemberPhone.member_id)
-            .where(*_eligible(today), MemberPhone.e164.in_(chunk))
+            .where(*eligible(today), MemberPhone.e164.in_(chunk))
         )
         for e164, member_id in session.execute(query):
             found.setdefault(e164, set()).add(member_id)

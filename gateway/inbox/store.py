@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from gateway.inbox.models import InboxKind, InboxMessage
 from gateway.outbox.models import OutboxMessage
 from gateway.outbox.states import MessageState
+from gateway.replies.stop import is_stop_request
 from gateway.storage import dialect
 from gateway.storage.db import session_factory
 
-# What members type to stop alerts, in French and English, compared without accents or case.
-STOP_WORDS = frozenset({"STOP", "STOPP", "ARRET", "ARRETER", "STOP SMS", "STOP ALERTE", "STOP ALERTES", "UNSUBSCRIBE"})
 # A reply within this time after an alert is linked to it.
 LINK_WINDOW = timedelta(hours=48)
 
 
 def classify(text: str) -> InboxKind:
-    """STOP when the whole text is a stop word (punctuation and accents ignored), else a reply."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    words = "".join(c if c.isalnum() else " " for c in folded.upper()).split()
-    return InboxKind.STOP if " ".join(words) in STOP_WORDS else InboxKind.REPLY
+    """STOP when the whole text is a stop word (see ``gateway.replies.stop``), else a reply."""
+    return InboxKind.STOP if is_stop_request(text) else InboxKind.REPLY
+
+
+def latest_alert_for(
+    session: Session, e164: str, before: datetime | None = None, window: timedelta | None = None
+) -> int | None:
+    """The alert most recently sent to ``e164`` (sent before ``before``, and within ``window`` of it), or None."""
+    query = select(OutboxMessage.alert_id).where(
+        OutboxMessage.recipient == e164,
+        OutboxMessage.alert_id.is_not(None),
+        OutboxMessage.state.in_([MessageState.SENT, MessageState.DELIVERED]),
+    )
+    if before is not None:
+        query = query.where(OutboxMessage.sent_at <= before)
+        if window is not None:
+            query = query.where(OutboxMessage.sent_at >= before - window)
+    return session.scalar(query.order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc()).limit(1))
 
 
 @dataclass(frozen=True)
@@ -50,18 +62,7 @@ class Inbox:
     def store_incoming(self, *, modem_id: str, sender: str, text: str, received_at: datetime, now: datetime) -> int:
         """Commit one incoming SMS, classified and linked to the latest alert sent to ``sender``."""
         with self._sessions.begin() as session:
-            linked = session.scalar(
-                select(OutboxMessage.alert_id)
-                .where(
-                    OutboxMessage.recipient == sender,
-                    OutboxMessage.alert_id.is_not(None),
-                    OutboxMessage.state.in_([MessageState.SENT, MessageState.DELIVERED]),
-                    OutboxMessage.sent_at >= received_at - LINK_WINDOW,
-                    OutboxMessage.sent_at <= received_at,
-                )
-                .order_by(OutboxMessage.sent_at.desc())
-                .limit(1)
-            )
+            linked = latest_alert_for(session, sender, received_at, LINK_WINDOW)
             row = InboxMessage(
                 modem_id=modem_id,
                 sender=sender,

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -42,6 +42,7 @@ from gateway.storage import dialect
 from gateway.storage.db import session_factory
 
 M = OutboxMessage
+BULK_CHUNK = 5000
 S, E = MessageState, MessageEvent
 _NO_SYNC = {"synchronize_session": False}
 _CLAIM_COLUMNS = (
@@ -100,14 +101,41 @@ class Outbox(OutboxReader):
             )
         session.add_all(rows)
         session.flush()
-        if self._notify is not None and rows:
-            # After the commit, wake the workers with the most urgent priority queued, so that a worker
-            # in the middle of a batch of reminders hands it back for an alert.
-            pending: dict[Callable[[int | None], None], int] = session.info.setdefault("outbox_notify", {})
-            best = min(int(row.priority) for row in rows)
-            pending[self._notify] = min(best, pending.get(self._notify, best))
-            _listen_after_commit(session)
+        if rows:
+            self._announce(session, min(int(row.priority) for row in rows))
         return [row.id for row in rows]
+
+    def enqueue_many(self, session: Session, messages: Sequence[NewMessage], now: datetime) -> int:
+        """Like ``enqueue`` for large fan-outs, without returning ids: one Core ``executemany`` per chunk.
+
+        An ORM object per row costs about 0.8 s for 10,000 rows; this keeps a 10,000-recipient alert well
+        under a second. Callers find the ids by their own keys (e.g. alert id and recipient).
+        """
+        for message in messages:
+            message.validate()
+        rows = [
+            {
+                "recipient": m.recipient, "text": m.text, "priority": Priority(m.priority), "state": S.QUEUED,
+                "not_before": m.not_before, "expires_at": m.expires_at, "attempts": 0,
+                "max_attempts": m.max_attempts or self.retry.max_attempts, "cancel_requested": False,
+                "created_at": now, "updated_at": now, "alert_id": m.alert_id, "campaign_id": m.campaign_id,
+            }
+            for m in messages
+        ]  # fmt: skip
+        for start in range(0, len(rows), BULK_CHUNK):
+            session.execute(insert(M), rows[start : start + BULK_CHUNK])
+        if rows:
+            self._announce(session, min(int(m.priority) for m in messages))
+        return len(rows)
+
+    def _announce(self, session: Session, priority: int) -> None:
+        """After the commit, wake the workers with the most urgent priority queued, so that a worker in the
+        middle of a batch of reminders hands it back for an alert."""
+        if self._notify is None:
+            return
+        pending: dict[Callable[[int | None], None], int] = session.info.setdefault("outbox_notify", {})
+        pending[self._notify] = min(priority, pending.get(self._notify, priority))
+        _listen_after_commit(session)
 
     def enqueue_one(self, message: NewMessage, now: datetime) -> int:
         """Enqueue one message in its own transaction; committed when this returns."""

@@ -156,5 +156,5 @@ def parse_phone_list(
 
 
 def mask(e164: str) -> str:
-    """The number with its last four digits hidden, for logs and the audit trail."""
+    """The number with its last four digits hidden, for the audit trail (logs use ``gateway.logs.mask_number``)."""
     return e164[:-4] + "****" if len(e164) > 4 else "****"

@@ -55,9 +55,6 @@ def eligible(today: date) -> list[Any]:
     ]
 
 
-# Old private name, already used by gateway.alerts.recipients; prefer ``eligible``.
-_eligible = eligible
-
 
 def _street_ids(session: Session, streets: Sequence[str | int]) -> list[int]:
     """Street ids for names (a name present in several zones selects each) or ids."""

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from gateway.alerts.compose import check_length, join_languages
 from gateway.inbox.models import InboxKind, InboxMessage
-from gateway.outbox.models import OutboxMessage, Priority
-from gateway.outbox.states import MessageState
+from gateway.inbox.store import latest_alert_for
+from gateway.outbox.models import Priority
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
 from gateway.registry.errors import RegistryError
@@ -26,7 +26,6 @@ CONFIRMATION_FR = ("Vigicommerce : votre numéro est retiré, vous ne recevrez p
                    "Pour vous réinscrire, contactez la CCISM.")
 CONFIRMATION_EN = ("Vigicommerce: your number has been removed, you will no longer receive SMS alerts. "
                    "To register again, contact the CCISM.")
-RECEIVED = (MessageState.SENT, MessageState.DELIVERED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +47,6 @@ def normalise_sender(sender: str) -> str:
         return parse_phone(sender).e164
     except RegistryError:
         return sender.strip()
-
-
-def latest_alert_for(session: Session, e164: str, before: datetime | None = None) -> int | None:
-    """The alert most recently sent to ``e164`` (optionally sent before ``before``), or None."""
-    query = select(OutboxMessage.alert_id).where(
-        OutboxMessage.recipient == e164, OutboxMessage.alert_id.is_not(None), OutboxMessage.state.in_(RECEIVED)
-    )
-    if before is not None:
-        query = query.where(OutboxMessage.sent_at <= before)
-    return session.scalar(query.order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc()).limit(1))
 
 
 def handle_incoming(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 
-STOP_WORDS = frozenset({"stop", "arret", "arreter", "arrete", "unsubscribe", "stopsms"})
+# Compared after normalise(): "STOP SMS" and "Stop alertes" arrive as "stopsms" and "stopalertes".
+STOP_WORDS = frozenset(
+    {"stop", "stopp", "arret", "arreter", "arrete", "unsubscribe", "stopsms", "stopalerte", "stopalertes"}
+)
 
 
 def normalise(text: str) -> str:

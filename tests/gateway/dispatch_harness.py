@@ -11,17 +11,15 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
+from gateway.daemon import build_policy
 from gateway.dispatch.dispatcher import Dispatcher
-from gateway.dispatch.hours import DaytimeWindow
-from gateway.dispatch.policy import SendPolicy
-from gateway.dispatch.ratelimit import ModemLimits, RateLimits
 from gateway.dispatch.wakeup import Wakeup
 from gateway.outbox.models import Priority
 from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.states import MessageState
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
-from gateway.settings import DispatchSettings, ModemSettings, TextSettings
+from gateway.settings import DispatchSettings, HoursSettings, ModemSettings, TextSettings
 from gateway.storage.db import make_engine
 from gateway.storage.migrate import upgrade
 from simulator.app import Simulator
@@ -68,13 +66,12 @@ def rig(
                           per_minute=per_minute, per_hour=per_minute * 60, per_day=per_minute * 1440)
             for h in sim.modems
         ]
-        limits = RateLimits({m.id: ModemLimits(m.per_minute, m.per_hour, m.per_day) for m in settings})
         # A window that is never (night=True) or always daytime, so the tests do not depend on the hour.
-        window = DaytimeWindow(dtime(0, 0), dtime(0, 1)) if night else DaytimeWindow(dtime(0, 0), dtime(23, 59, 59))
+        hours = HoursSettings(daytime_start=dtime(0, 0), daytime_end=dtime(0, 1) if night else dtime(23, 59, 59))
         dispatch = DispatchSettings(batch_size=batch_size, reopen_initial_seconds=0.1, reopen_max_seconds=0.5,
                                     stop_timeout_seconds=10, late_result_window_seconds=0.5)
-        dispatcher = Dispatcher(outbox, SendPolicy(limits, window), dispatch, TextSettings(policy="exact"),
-                                wakeup=wakeup)
+        dispatcher = Dispatcher(outbox, build_policy(settings, dispatch, hours), dispatch,
+                                TextSettings(policy="exact"), wakeup=wakeup)
         dispatcher.start(settings)
         try:
             yield Rig(sim, outbox, dispatcher, settings)

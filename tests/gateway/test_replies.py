@@ -14,13 +14,14 @@ from gateway.alerts.fanout import create_alert
 from gateway.alerts.types import AlertRequest, Target
 from gateway.audit import entries
 from gateway.inbox.models import InboxKind
+from gateway.inbox.store import latest_alert_for
 from gateway.outbox.models import OutboxMessage, Priority
 from gateway.outbox.store import Outbox
 from gateway.registry import members as m
 from gateway.registry.models import MemberStatus
 from gateway.registry.records import MemberInput
 from gateway.registry.reference import load_reference
-from gateway.replies.handler import handle_incoming, latest_alert_for, list_replies
+from gateway.replies.handler import handle_incoming, list_replies
 from gateway.replies.stop import is_stop_request
 from gateway.settings import TextSettings
 from gateway.storage import migrate

@@ -1,0 +1,86 @@
+"""The root of ``vigicommerce``: the daemon, configuration, database and queue; command groups plug in here.
+
+Every command takes ``--config`` (default /etc/vigicommerce/gateway.toml or $VIGI_CONFIG).
+"""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.table import Table
+
+from gateway.cli import members
+from gateway.cli.common import DATA_DIR, ConfigOption, JsonOption, database, err, load, out
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Passerelle SMS Vigicommerce.")
+db_app = typer.Typer(no_args_is_help=True, help="Base de données.")
+config_app = typer.Typer(no_args_is_help=True, help="Configuration.")
+app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
+app.add_typer(members.app, name="members")
+
+
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """Lance la passerelle (dispatcher, tâches quotidiennes) ; arrêt propre sur SIGTERM ou Ctrl-C."""
+    from gateway.daemon import run as run_daemon  # noqa: PLC0415 - heavy imports only for the daemon
+    from gateway.storage.errors import StorageError  # noqa: PLC0415
+
+    load(config)
+    try:
+        code = run_daemon(config)
+    except StorageError as exc:
+        err.print(f"[red]Base de données[/red] : {exc}")
+        raise typer.Exit(1) from exc
+    raise typer.Exit(code)
+
+
+@config_app.command("check")
+def config_check(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Vérifie la configuration et affiche les valeurs retenues."""
+    settings = load(config)
+    if as_json:
+        out.print_json(settings.model_dump_json())
+        return
+    out.print(f"Configuration valide : {len(settings.modems)} modem(s), base {settings.database.url}, "
+              f"HTTP {settings.http.host}:{settings.http.port}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Met le schéma de la base à jour (migrations Alembic) ; charge les listes de référence la première fois."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from gateway.storage import migrate  # noqa: PLC0415
+
+    settings = load(config)
+    url = settings.database.url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    before = migrate.current(url)
+    migrate.upgrade(url)
+    out.print(f"Schéma : {before or 'vide'} → {migrate.head()}")
+    if before is None and (DATA_DIR / "zones.csv").is_file():
+        members.load_reference(settings, DATA_DIR)
+
+
+@app.command()
+def outbox(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Messages de la file d'envoi par état et priorité."""
+    from gateway.outbox.reads import OutboxReader  # noqa: PLC0415
+
+    with database(load(config)) as engine:
+        counts = OutboxReader(engine).counts()
+    rows = sorted(((s.value, p.name.lower(), n) for (s, p), n in counts.items()))
+    if as_json:
+        out.print(json.dumps([{"state": s, "priority": p, "count": n} for s, p, n in rows]))
+        return
+    table = Table("état", "priorité", "messages")
+    for s, p, n in rows:
+        table.add_row(s, p, str(n))
+    out.print(table)
+
+
+def main() -> None:
+    app()

@@ -10,7 +10,7 @@ import json
 import typer
 from rich.table import Table
 
-from gateway.cli import alerts, members
+from gateway.cli import alerts, members, tokens
 from gateway.cli.common import DATA_DIR, ConfigOption, JsonOption, database, err, load, out
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Passerelle SMS Vigicommerce.")
@@ -20,6 +20,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(members.app, name="members")
 app.add_typer(alerts.app, name="alert")
+app.add_typer(tokens.app, name="tokens")
 
 
 @app.command()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gateway.alerts.models
 import gateway.audit.models
+import gateway.auth.models
 import gateway.campaigns.models
 import gateway.dispatch.models
 import gateway.inbox.models

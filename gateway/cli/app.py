@@ -10,7 +10,7 @@ import json
 import typer
 from rich.table import Table
 
-from gateway.cli import alerts, members, tokens
+from gateway.cli import alerts, audit, campaigns, inbox, members, modems, tokens
 from gateway.cli.common import DATA_DIR, ConfigOption, JsonOption, database, err, load, out
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Passerelle SMS Vigicommerce.")
@@ -20,6 +20,11 @@ app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(members.app, name="members")
 app.add_typer(alerts.app, name="alert")
+app.add_typer(campaigns.campaign_app, name="campaign")
+app.add_typer(campaigns.daily_app, name="daily")
+app.command("inbox")(inbox.inbox)
+app.command("modems")(modems.modems)
+app.command("audit")(audit.audit)
 app.add_typer(tokens.app, name="tokens")
 
 

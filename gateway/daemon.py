@@ -20,10 +20,13 @@ from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Engine
+
 from drivers.base import IncomingSms
 from gateway.alerts.guard import recipient_filter
 from gateway.campaigns.daytime import local_today
 from gateway.campaigns.scheduler import DailyScheduler
+from gateway.dispatch.budgets import SimBudgets
 from gateway.dispatch.dispatcher import Dispatcher
 from gateway.dispatch.hours import DaytimeWindow
 from gateway.dispatch.policy import SendPolicy
@@ -51,12 +54,19 @@ log = logging.getLogger(__name__)
 STATUS_EVERY_SECONDS = 10.0
 
 
-def build_policy(modems: list[ModemSettings], dispatch: DispatchSettings, hours: HoursSettings) -> SendPolicy:
-    """The send policy the configuration describes: each modem's limits, the overall cap, daytime hours."""
+def build_policy(
+    modems: list[ModemSettings], dispatch: DispatchSettings, hours: HoursSettings, engine: Engine | None = None
+) -> SendPolicy:
+    """The send policy the configuration describes: each modem's limits, the overall cap, daytime hours,
+    and (given the database) the SIMs' budgets and sticky recipients."""
     overall = ModemLimits(per_minute=dispatch.overall_per_minute) if dispatch.overall_per_minute else None
     limits = RateLimits({m.id: ModemLimits(m.per_minute, m.per_hour, m.per_day) for m in modems}, overall)
     window = DaytimeWindow(hours.daytime_start, hours.daytime_end, ZoneInfo(hours.timezone))
-    return SendPolicy(limits, window)
+    budgets = None
+    if engine is not None:
+        # Keyed by IMSI, filled in as each modem opens and tells which SIM it holds.
+        budgets = SimBudgets(engine, {}, warn_fraction=dispatch.budget_warn_fraction, tz=ZoneInfo(hours.timezone))
+    return SendPolicy(limits, window, budgets)
 
 
 def prepare_database(settings: Settings) -> None:
@@ -97,8 +107,8 @@ class Daemon:
         )
         hours = settings.hours
         self.dispatcher = Dispatcher(
-            self.outbox, build_policy(settings.modems, settings.dispatch, hours), settings.dispatch, settings.text,
-            wakeup=self.wakeup,
+            self.outbox, build_policy(settings.modems, settings.dispatch, hours, self.engine), settings.dispatch,
+            settings.text, wakeup=self.wakeup,
             recipient_filter=recipient_filter(lambda: local_today(datetime.now(UTC), hours),
                                               operator_numbers=settings.operator_numbers or None),
             on_incoming=self._incoming,
@@ -130,7 +140,7 @@ class Daemon:
             event(log, "reload refused: configuration invalid, keeping the running one", logging.ERROR, error=exc)
             return
         self.settings = fresh
-        self.dispatcher.reload(fresh.modems, build_policy(fresh.modems, fresh.dispatch, fresh.hours))
+        self.dispatcher.reload(fresh.modems, build_policy(fresh.modems, fresh.dispatch, fresh.hours, self.engine))
 
     def serve(self, until: Callable[[], bool] | None = None) -> int:
         """Run until SIGTERM/SIGINT (or ``until()`` turns true); return the exit code."""

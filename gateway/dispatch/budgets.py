@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from gateway.dispatch.hours import MARIGOT
 from gateway.dispatch.models import SimRecipient, SimUsage
@@ -172,23 +173,40 @@ class SimBudgets:
         """Which SIM should text ``number`` now; None when only over-budget SIMs remain and it is no alert."""
         return choose(self.states(number, candidates, now), priority, segments)
 
+    def numbers_held_by(self, imsis: Sequence[str], now: datetime) -> set[str]:
+        """Numbers that stick to one of ``imsis`` this month: other SIMs leave them alone."""
+        if not imsis:
+            return set()
+        _, month = self._day_month(now)
+        with self._reads.begin() as session:
+            return set(session.scalars(
+                select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi.in_(imsis))
+            ))
+
+    def state(self, imsi: str, now: datetime) -> SimState:
+        """This SIM's use today and this month."""
+        (state,) = self.states("", [imsi], now)
+        return state
+
     def record_send(self, imsi: str, number: str, now: datetime, segments: int = 1) -> None:
         """Count a sent message on the SIM and make ``number`` stick to it this month."""
-        day, month = self._day_month(now)
         with self._sessions.begin() as session:
-            db = session.get_bind().dialect
-            session.execute(
-                dialect.insert_or_add(
-                    db, SimUsage.__table__, {"imsi": imsi, "day": day, "count": segments}, ["imsi", "day"], "count"
-                )
+            self.record_send_in(session, imsi, number, now, segments)
+
+    def record_send_in(self, session: Session, imsi: str, number: str, now: datetime, segments: int = 1) -> None:
+        """``record_send`` inside the caller's transaction (the worker's "sent" commit)."""
+        day, month = self._day_month(now)
+        db = session.get_bind().dialect
+        session.execute(
+            dialect.insert_or_add(
+                db, SimUsage.__table__, {"imsi": imsi, "day": day, "count": segments}, ["imsi", "day"], "count"
             )
-            session.execute(
-                dialect.insert_or_ignore(
-                    db,
-                    SimRecipient.__table__,
-                    {"imsi": imsi, "month": month, "number": number, "first_sent_at": now},
-                )
+        )
+        session.execute(
+            dialect.insert_or_ignore(
+                db, SimRecipient.__table__, {"imsi": imsi, "month": month, "number": number, "first_sent_at": now},
             )
+        )
 
     def warnings(self, now: datetime) -> list[BudgetWarning]:
         """Every budget used at or beyond ``warn_fraction`` of its limit, for the CLI and the API."""

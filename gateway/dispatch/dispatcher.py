@@ -16,8 +16,17 @@ from datetime import UTC, datetime, timedelta
 
 from drivers.at_modem import AtModem
 from drivers.backoff import Backoff
-from drivers.base import DeliveryReport, IncomingSms, LateSubmitResult, Modem, ModemEvent, ModemStateChanged
+from drivers.base import (
+    DeliveryReport,
+    IncomingSms,
+    LateSubmitResult,
+    Modem,
+    ModemEvent,
+    ModemState,
+    ModemStateChanged,
+)
 from drivers.settings import PortSettings
+from gateway.dispatch.budgets import SimBudget
 from gateway.dispatch.policy import SendPolicy
 from gateway.dispatch.wakeup import Wakeup
 from gateway.dispatch.worker import ModemWorker, WorkerStatus
@@ -111,6 +120,9 @@ class Dispatcher:
             ),
             recipient_filter=self.recipient_filter,
             late_result_hold=timedelta(seconds=self.dispatch.late_result_window_seconds),
+            budget=SimBudget(messages_per_day=modem.budget_messages_per_day,
+                             recipients_per_month=modem.budget_recipients_per_month),
+            peers=self.statuses,
             worker_id=f"{modem.id}@{id(self):x}",
         )
         thread = threading.Thread(target=worker.run, name=f"worker-{modem.id}", daemon=True)
@@ -175,11 +187,17 @@ class Dispatcher:
             if self.on_incoming is not None:
                 self.on_incoming(item)
         elif isinstance(item, LateSubmitResult):
-            # The row was held (mark_unknown) and will be retried after the hold; the late reference
-            # is logged so an operator can match a duplicate complaint.
-            event(log, "late submit result", logging.WARNING, modem=item.modem_id, ref=item.reference)
+            with self._lock:
+                running = self._running.get(item.modem_id)
+            if running is not None:
+                running.worker.late_result(item.reference)
         elif isinstance(item, ModemStateChanged):
             event(log, "modem state", modem=item.modem_id, state=item.state.value, detail=item.detail)
+            if item.state is ModemState.GONE:
+                with self._lock:
+                    running = self._running.get(item.modem_id)
+                if running is not None:
+                    running.worker.port_gone()
             self.wakeup.notify(None)
 
     def _apply_report(self, report: DeliveryReport, now: datetime) -> bool:

@@ -11,13 +11,17 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from drivers.backoff import Backoff
 from drivers.base import Modem, ModemInfo, TextPolicy
 from drivers.errors import ModemError, ModemGone, ModemTimeout, SubmitOutcomeUnknown
 from drivers.text import analyse
+from gateway.dispatch.budgets import SimBudget, SimState
 from gateway.dispatch.policy import SendPolicy
 from gateway.dispatch.wakeup import Mailbox
 from gateway.logs import event
@@ -44,6 +48,14 @@ class WorkerStatus:
     retried: int = 0
     last_tick: float = field(default_factory=time.monotonic)
     reopen_at: datetime | None = None
+    budget: SimState | None = None  # the SIM's use today / this month, when known
+
+    @property
+    def imsi(self) -> str | None:
+        return self.info.imsi if self.info is not None and self.info.imsi else None
+
+
+Peers = Callable[[], Sequence[WorkerStatus]]
 
 
 class ModemWorker:
@@ -60,11 +72,11 @@ class ModemWorker:
         reopen_backoff: Backoff,
         recipient_filter: RecipientFilter | None = None,
         late_result_hold: timedelta = timedelta(minutes=10),
+        budget: SimBudget | None = None,
+        peers: Peers | None = None,
         rng: random.Random | None = None,
         worker_id: str | None = None,
     ) -> None:
-        self.recipient_filter = recipient_filter
-        self.late_result_hold = late_result_hold
         self.modem = modem
         self.outbox = outbox
         self.policy = policy
@@ -73,20 +85,31 @@ class ModemWorker:
         self.use_cmms = use_cmms
         self.text_policy = text_policy
         self.backoff = reopen_backoff
+        self.recipient_filter = recipient_filter
+        self.late_result_hold = late_result_hold
+        self.budget = budget
+        self.peers: Peers = peers or (lambda: [self.status])
         self.rng = rng or random.Random()  # noqa: S311 - backoff jitter, not a secret
         self.worker_id = worker_id or f"{modem.modem_id}:{id(self):x}"
         self.status = WorkerStatus(modem.modem_id)
         self._open = False
+        self._cmms = False
+        self._unknown: int | None = None  # the message whose submit outcome is unknown (late +CMGS awaited)
         self._reopen_attempt = 0
         self._next_open = datetime.min.replace(tzinfo=UTC)
         self._last_health = time.monotonic()
         self._stop = threading.Event()
+        self._gone = threading.Event()  # set from the driver's event thread, acted on by the worker's own
 
     # -- the step ---------------------------------------------------------------------------------
 
     def tick(self, now: datetime) -> float:
         """Do one unit of work and return how long the runner may sleep before the next tick."""
         self.status.last_tick = time.monotonic()
+        if self._gone.is_set():
+            self._gone.clear()
+            if self._open:
+                self._lost(now, ModemGone(f"{self.modem.modem_id}: the port went away"))
         if not self._open:
             return self._try_open(now)
         if time.monotonic() - self._last_health > HEALTH_EVERY_SECONDS and not self._healthy(now):
@@ -94,19 +117,52 @@ class ModemWorker:
         wait = self.policy.wait_time(self.modem.modem_id, now)
         if wait > 0:
             return wait
-        limit = min(self.batch_size, self.policy.available(self.modem.modem_id, now))
+        priorities, exclude, budget_left = self._budget_rules(now)
         batch = self.outbox.claim(
             self.worker_id,
             self.modem.modem_id,
-            limit=max(1, limit),
+            limit=min(self._claim_limit(now, priorities), budget_left),
             now=now,
-            priorities=self.policy.allowed_priorities(now),
+            priorities=priorities,
+            exclude_recipients=exclude,
             recipient_filter=self.recipient_filter,
         )
         if not batch:
+            self._batch_mode(False, now)  # idle: let the radio link go
             return min(IDLE_SECONDS, self.policy.next_daytime_in(now))
         self.mailbox.clear_priority()
         return self._send_batch(batch)
+
+    def _claim_limit(self, now: datetime, priorities: frozenset[Priority]) -> int:
+        """A batch, but no more than a fair share of what is due, so that the modems finish together
+        (a 300-number alert over 4 modems is 75 each, not 80, 80, 80 and 60)."""
+        limit = min(self.batch_size, self.policy.available(self.modem.modem_id, now))
+        working = sum(1 for s in self.peers() if s.state == "open")
+        if working > 1:
+            due = self.outbox.count_due(now, priorities, cap=self.batch_size * working)
+            limit = min(limit, -(-due // working))
+        return max(1, limit)
+
+    def _budget_rules(self, now: datetime) -> tuple[frozenset[Priority], set[str], int]:
+        """Priorities this SIM may take now, numbers it leaves to the SIMs they stick to this month, and how
+        many messages its daily budget still allows in one claim.
+
+        A SIM past a budget sends alerts only: an alert never waits on a budget (life safety first, and
+        the budget is the operator's hidden cap, not a hard stop). Recipients stick to the SIM that first
+        texted them this month, so that each SIM's set of distinct recipients stays small.
+        """
+        priorities = self.policy.allowed_priorities(now)
+        budgets, imsi = self.policy.budgets, self.status.imsi
+        if budgets is None or imsi is None:
+            return priorities, set(), self.batch_size
+        state = budgets.state(imsi, now)
+        self.status.budget = state
+        left = state.remaining_messages()
+        if left <= 0 or state.remaining_recipients() <= 0:
+            priorities, left = priorities & {Priority.ALERT}, self.batch_size
+        others = [s.imsi for s in self.peers() if s is not self.status and s.state == "open" and s.imsi]
+        held = budgets.numbers_held_by([i for i in others if i != imsi], now)
+        return priorities, held, int(max(1, min(left, self.batch_size)))
 
     def _try_open(self, now: datetime) -> float:
         if now < self._next_open:
@@ -120,9 +176,11 @@ class ModemWorker:
             self.status.state, self.status.last_error, self.status.reopen_at = "failed", str(exc), self._next_open
             event(log, "modem open failed", logging.WARNING, modem=self.modem.modem_id, error=exc, retry_in=delay)
             return delay
-        self._open, self._reopen_attempt = True, 0
+        self._open, self._cmms, self._reopen_attempt = True, False, 0
         self._last_health = time.monotonic()
         self.status.state, self.status.info, self.status.reopen_at = "open", info, None
+        if self.policy.budgets is not None and info.imsi:
+            self.policy.budgets.budgets[info.imsi] = self.budget or SimBudget()
         event(log, "modem ready", modem=info.modem_id, model=info.model, operator=info.operator,
               signal=info.signal_rssi, registered=info.registered)
         return 0.0
@@ -140,39 +198,46 @@ class ModemWorker:
         """The modem is gone or hung: give back every claim, close it, reopen later with backoff."""
         released = self.outbox.release(self.worker_id, now=now)
         self.modem.close()
-        self._open = False
+        self._open = self._cmms = False
         self._next_open = now + timedelta(seconds=self.backoff.next_delay(0, self.rng))
         self.status.state, self.status.last_error = "failed", str(exc)
         event(log, "modem lost", logging.WARNING, modem=self.modem.modem_id, error=exc, released=released)
 
-    def _send_batch(self, batch: list[ClaimedMessage]) -> float:
-        cmms = self.use_cmms and len(batch) > 1
+    def _batch_mode(self, on: bool, now: datetime) -> bool:
+        """AT+CMMS=1 while messages follow each other, 0 when the worker goes idle; False if the modem died."""
+        if not self.use_cmms or not self._open or on == self._cmms:
+            return True
         try:
-            if cmms:
-                self.modem.set_batch_mode(True)
-            for index, message in enumerate(batch):
-                rest = batch[index:]
-                if self._stop.is_set() or self.mailbox.preempting(min(m.priority for m in rest)):
-                    # A more urgent message is waiting (or we are stopping): hand the rest back untouched.
-                    self.outbox.release(self.worker_id, now=_now(), ids=[m.id for m in rest])
-                    return 0.0
-                segments = analyse(message.text, self.text_policy).segments
-                wait = self.policy.take(self.modem.modem_id, segments)
-                if wait > 0:
-                    self.outbox.release(self.worker_id, now=_now(), ids=[m.id for m in rest])
-                    return wait
-                if not self._send_one(message):
-                    return 0.0  # the modem was lost: _lost() gave every claim back
+            self.modem.set_batch_mode(on)
+        except ModemError as exc:
+            self._lost(now, exc)
+            return False
+        self._cmms = on
+        return True
+
+    def _send_batch(self, batch: list[ClaimedMessage]) -> float:
+        # The link stays up across consecutive batches: a claim takes milliseconds, a new link seconds.
+        if len(batch) > 1 and not self._batch_mode(True, _now()):
             return 0.0
-        finally:
-            if cmms and self._open:
-                try:
-                    self.modem.set_batch_mode(False)
-                except ModemError as exc:
-                    self._lost(_now(), exc)
+        for index, message in enumerate(batch):
+            rest = batch[index:]
+            if self._stop.is_set() or self.mailbox.preempting(min(m.priority for m in rest)):
+                # A more urgent message is waiting (or we are stopping): hand the rest back untouched.
+                self.outbox.release(self.worker_id, now=_now(), ids=[m.id for m in rest])
+                return 0.0
+            segments = analyse(message.text, self.text_policy).segments
+            wait = self.policy.take(self.modem.modem_id, segments)
+            if wait > 0:
+                self.outbox.release(self.worker_id, now=_now(), ids=[m.id for m in rest])
+                return wait
+            if not self._send_one(message):
+                if batch[index + 1 :]:
+                    self.outbox.release(self.worker_id, now=_now(), ids=[m.id for m in batch[index + 1 :]])
+                return 0.0
+        return 0.0
 
     def _send_one(self, message: ClaimedMessage) -> bool:
-        """Submit one message and record the outcome; False when the modem must be given up."""
+        """Submit one message and record the outcome; False when the batch must stop here."""
         modem_id = self.modem.modem_id
         try:
             result = self.modem.submit(message.recipient, message.text, policy=self.text_policy)
@@ -180,7 +245,10 @@ class ModemWorker:
             # Not resent at once: a late +CMGS or a report may still prove it left (a resend texts twice).
             self.outbox.mark_unknown(message.id, self.worker_id, error=str(exc), now=_now(),
                                      hold=self.late_result_hold)
-            self._lost(_now(), exc)
+            self._unknown = message.id
+            event(log, "submit outcome unknown", logging.WARNING, modem=modem_id, id=message.id,
+                  to=message.recipient, hold=self.late_result_hold.total_seconds())
+            self._healthy(_now())  # a hung modem is closed here; a slow one stays open for its late answer
             return False
         except (ModemGone, ModemTimeout) as exc:
             # Nothing left the modem (the driver says SubmitOutcomeUnknown otherwise): the message is fine,
@@ -198,14 +266,35 @@ class ModemWorker:
             event(log, "submit failed", logging.WARNING, modem=modem_id, id=message.id, to=message.recipient,
                   error=exc, retryable=exc.retryable)
             return True
+        now = _now()
         self.outbox.mark_sent(message.id, self.worker_id, refs=result.references, segments=result.segments,
-                              encoding=result.encoding, now=_now())
-        imsi = self.status.info.imsi if self.status.info else None
-        self.policy.record_sent(imsi, message.recipient, result.segments, _now())
+                              encoding=result.encoding, now=now, also=self._count_send(message, result.segments, now))
         self.status.sent += 1
         event(log, "sent", modem=modem_id, id=message.id, to=message.recipient, refs=result.references,
               priority=Priority(message.priority).name.lower())
         return True
+
+    def _count_send(self, message: ClaimedMessage, segments: int, now: datetime) -> Callable[[Session], None] | None:
+        """The SIM budget counters, written in the same transaction as "sent" (one disk sync per message)."""
+        budgets, imsi = self.policy.budgets, self.status.imsi
+        if budgets is None or imsi is None:
+            return None
+        return lambda session: budgets.record_send_in(session, imsi, message.recipient, now, segments)
+
+    def port_gone(self) -> None:
+        """The driver saw the port vanish (USB unplug): close and reopen from the worker's thread."""
+        self._gone.set()
+        self.mailbox.post(None)
+
+    def late_result(self, reference: int) -> None:
+        """A ``+CMGS`` that came after its submit timed out: the held message left, it must not go again."""
+        message_id = self._unknown
+        if message_id is None:
+            return
+        confirmed = self.outbox.confirm_late(message_id, self.modem.modem_id, reference, _now())
+        self._unknown = None
+        event(log, "late submit result", logging.WARNING, modem=self.modem.modem_id, id=message_id, ref=reference,
+              confirmed=confirmed)
 
     # -- the runner -------------------------------------------------------------------------------
 
@@ -232,4 +321,3 @@ class ModemWorker:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-

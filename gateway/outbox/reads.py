@@ -5,6 +5,7 @@ They run in DEFERRED transactions on SQLite so that they never wait for the writ
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -44,6 +45,14 @@ class OutboxReader:
         with self._read_sessions.begin() as session:
             oldest = session.scalar(select(func.min(M.created_at)).where(*due_conditions(now)))
         return None if oldest is None else now - _aware(oldest)
+
+    def count_due(self, now: datetime, priorities: Iterable[Priority] | None = None, cap: int = 1000) -> int:
+        """Queued rows that may be claimed now, counted up to ``cap`` (the cost stays bounded on a long queue)."""
+        query = select(M.id).where(*due_conditions(now))
+        if priorities is not None:
+            query = query.where(M.priority.in_(list(priorities)))
+        with self._read_sessions.begin() as session:
+            return int(session.scalar(select(func.count()).select_from(query.limit(cap).subquery())) or 0)
 
     def next_due(self, now: datetime) -> datetime | None:
         """Earliest future moment a queued row becomes due (retry or not_before), for the dispatcher's sleep."""

@@ -8,6 +8,7 @@
                           └──give_up──► dead   (out of attempts or past expiry)
     queued ──expire──► dead        queued ──cancel──► cancelled
     sending ──cancel──► cancelled  (only when the worker reports back without having sent)
+    queued ──late_sent──► sent      (a submit whose outcome was unknown is confirmed by a late +CMGS)
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class MessageEvent(StrEnum):
     CANCEL = "cancel"
     DELIVERED = "delivered"
     REPORT_FAILED = "report_failed"
+    LATE_SENT = "late_sent"
 
 
 FINAL_STATES = frozenset({MessageState.DELIVERED, MessageState.FAILED, MessageState.DEAD, MessageState.CANCELLED})
@@ -51,6 +53,7 @@ TRANSITIONS: dict[tuple[MessageState, MessageEvent], MessageState] = {
     (_S.QUEUED, _E.CLAIM): _S.SENDING,
     (_S.QUEUED, _E.EXPIRE): _S.DEAD,
     (_S.QUEUED, _E.CANCEL): _S.CANCELLED,
+    (_S.QUEUED, _E.LATE_SENT): _S.SENT,
     (_S.SENDING, _E.SENT): _S.SENT,
     (_S.SENDING, _E.RETRY): _S.QUEUED,
     (_S.SENDING, _E.RELEASE): _S.QUEUED,

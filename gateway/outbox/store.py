@@ -43,6 +43,7 @@ from gateway.storage.db import session_factory
 
 M = OutboxMessage
 BULK_CHUNK = 5000
+UNKNOWN_PREFIX = "outcome unknown: "
 S, E = MessageState, MessageEvent
 _NO_SYNC = {"synchronize_session": False}
 _CLAIM_COLUMNS = (
@@ -188,8 +189,12 @@ class Outbox(OutboxReader):
         segments: int,
         encoding: str,
         now: datetime,
+        also: Callable[[Session], None] | None = None,
     ) -> None:
-        """The modem accepted every part: record the references (for reports) and move to ``sent``."""
+        """The modem accepted every part: record the references (for reports) and move to ``sent``.
+
+        ``also`` writes more in the same transaction (the SIM budget counters): one disk sync per message.
+        """
         with self._sessions.begin() as session:
             row = session.execute(
                 self._held(message_id, worker_id, E.SENT)
@@ -209,6 +214,8 @@ class Outbox(OutboxReader):
                 )
                 for i, ref in enumerate(refs, start=1)
             )  # fmt: skip
+            if also is not None:
+                also(session)
 
     def mark_retry(self, message_id: int, worker_id: str, error: str, now: datetime) -> MessageState:
         """A retryable failure: back to ``queued`` after a backoff, or ``dead`` when out of attempts or time.
@@ -257,8 +264,23 @@ class Outbox(OutboxReader):
         """
         with self._sessions.begin() as session:
             return self._requeue(
-                session, message_id, worker_id, error=f"outcome unknown: {error}", now=now, min_delay=hold
+                session, message_id, worker_id, error=f"{UNKNOWN_PREFIX}{error}", now=now, min_delay=hold
             )
+
+    def confirm_late(self, message_id: int, modem_id: str, reference: int, now: datetime) -> bool:
+        """A late ``+CMGS`` proves that a submit held by ``mark_unknown`` left: the row becomes ``sent``
+        instead of being resent. False when it is too late (the row was claimed again or is final)."""
+        with self._sessions.begin() as session:
+            changed = self._cas(
+                session, E.LATE_SENT,
+                [M.id == message_id, M.last_error.like(f"{UNKNOWN_PREFIX}%")], now,
+                message_refs=str(reference % 256), sent_at=now, next_attempt_at=None, modem_id=modem_id,
+                last_error=None,
+            )  # fmt: skip
+            if changed:
+                session.add(SubmittedPart(message_id=message_id, part_no=1, modem_id=modem_id,
+                                          reference=reference % 256, submitted_at=now, final=False))
+        return changed == 1
 
     def heartbeat(self, worker_id: str, now: datetime) -> int:
         """Refresh ``claimed_at`` of this worker's rows so a long submit is not taken for a dead claim."""

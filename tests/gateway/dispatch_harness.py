@@ -50,8 +50,10 @@ class Rig:
 @contextlib.contextmanager
 def rig(
     tmp_path: Path, *, modems: int = 2, per_minute: int = 10_000, batch_size: int = 10,
-    night: bool = False, **sim_options: Any,
+    night: bool = False, submit_timeout: float = 5.0, late_window: float = 0.5,
+    budgets: dict[int, dict[str, int]] | None = None, **sim_options: Any,
 ) -> Iterator[Rig]:
+    """``budgets`` maps a modem index to its budget keys (``budget_messages_per_day``, ...)."""
     url = f"sqlite:///{tmp_path / 'gateway.db'}"
     upgrade(url)
     engine = make_engine(url)
@@ -62,15 +64,16 @@ def rig(
                     retry=RetryPolicy(initial=timedelta(seconds=0.2), maximum=timedelta(seconds=1)))
     with running_simulator(tmp_path, modems=modems, **sim_options) as sim:
         settings = [
-            ModemSettings(id=h.name, device=h.device_path, command_timeout=2.0, submit_timeout=5.0,
-                          per_minute=per_minute, per_hour=per_minute * 60, per_day=per_minute * 1440)
-            for h in sim.modems
+            ModemSettings(id=h.name, device=h.device_path, command_timeout=2.0, submit_timeout=submit_timeout,
+                          per_minute=per_minute, per_hour=per_minute * 60, per_day=per_minute * 1440,
+                          **(budgets or {}).get(i, {}))  # type: ignore[arg-type]
+            for i, h in enumerate(sim.modems)
         ]
         # A window that is never (night=True) or always daytime, so the tests do not depend on the hour.
         hours = HoursSettings(daytime_start=dtime(0, 0), daytime_end=dtime(0, 1) if night else dtime(23, 59, 59))
         dispatch = DispatchSettings(batch_size=batch_size, reopen_initial_seconds=0.1, reopen_max_seconds=0.5,
-                                    stop_timeout_seconds=10, late_result_window_seconds=0.5)
-        dispatcher = Dispatcher(outbox, build_policy(settings, dispatch, hours), dispatch,
+                                    stop_timeout_seconds=10, late_result_window_seconds=late_window)
+        dispatcher = Dispatcher(outbox, build_policy(settings, dispatch, hours, engine), dispatch,
                                 TextSettings(policy="exact"), wakeup=wakeup)
         dispatcher.start(settings)
         try:

@@ -110,3 +110,61 @@ def test_congestion_is_retried_permanent_error_fails(tmp_path: Path) -> None:
         retried = r.enqueue(number(2), "encombrement", max_attempts=3)
         r.wait(lambda: r.outbox.get(retried).attempts >= 1 and r.outbox.get(retried).state is MessageState.QUEUED)  # type: ignore[union-attr]
         assert r.outbox.get(retried).last_error  # type: ignore[union-attr]
+
+
+def modem_of(client: object, n: str) -> set[str]:
+    return {s["modem"] for s in client.submits() if s.get("destination") == n}  # type: ignore[attr-defined]
+
+
+def done(r: object, ids: list[int]) -> bool:
+    return all(r.outbox.get(i).state in (MessageState.SENT, MessageState.DELIVERED) for i in ids)  # type: ignore[attr-defined]
+
+
+def test_recipients_stick_to_the_sim_that_first_texted_them(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=2, batch_size=2) as r:
+        first = [r.enqueue(number(i), f"premier {i}") for i in range(12)]
+        r.wait(lambda: done(r, first))
+        client = r.sim.client
+        owner = {number(i): modem_of(client, number(i)) for i in range(12)}
+        assert len(set().union(*owner.values())) == 2  # both SIMs were used
+        second = [r.enqueue(number(i), f"second {i}") for i in range(12)]
+        r.wait(lambda: done(r, second))
+        for i in range(12):
+            assert modem_of(client, number(i)) == owner[number(i)], number(i)  # same SIM both times
+
+
+def test_sim_over_its_daily_budget_sends_alerts_only(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=1, budgets={0: {"budget_messages_per_day": 2}}) as r:
+        routine = [r.enqueue(number(i), f"routine {i}") for i in range(5)]
+        r.wait(lambda: sum(r.outbox.get(i).state is MessageState.QUEUED for i in routine) == 3)  # type: ignore[union-attr]
+        alert = r.enqueue(number(50), "ALERTE : vol signalé", Priority.ALERT)
+        r.wait(lambda: done(r, [alert]))  # an alert never waits on a budget
+        assert sum(r.outbox.get(i).state is MessageState.QUEUED for i in routine) == 3  # type: ignore[union-attr]
+        status = r.dispatcher.statuses()[0]
+        assert status.budget is not None and status.budget.sent_today >= 2
+
+
+def test_late_cmgs_confirms_a_submit_whose_outcome_was_unknown(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=1, submit_timeout=0.3, late_window=30.0) as r:
+        client = r.sim.client
+        r.wait(lambda: r.dispatcher.statuses()[0].state == "open")
+        client.inject_fault(0, "slow", delay=0.8)  # +CMGS comes after the 0.3 s submit timeout
+        message = r.enqueue(number(7), "peut-être parti")
+        r.wait(lambda: r.outbox.get(message).state in (MessageState.SENT, MessageState.DELIVERED))  # type: ignore[union-attr]
+        client.clear_faults(0)
+        view = r.outbox.get(message)
+        assert view is not None and view.attempts == 1 and view.message_refs  # not resent: one attempt
+        assert received_texts(client, number(7)) == ["peut-être parti"]
+
+
+def test_recipients_of_a_failed_sim_move_to_the_others(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=2, batch_size=2) as r:
+        client = r.sim.client
+        first = [r.enqueue(number(i), f"avant {i}") for i in range(8)]
+        r.wait(lambda: done(r, first))
+        client.unplug(0)
+        r.wait(lambda: r.dispatcher.statuses()[0].state != "open" or r.dispatcher.statuses()[1].state != "open")
+        second = [r.enqueue(number(i), f"après {i}") for i in range(8)]
+        r.wait(lambda: done(r, second))
+        for i in range(8):
+            assert f"après {i}" in received_texts(client, number(i))

@@ -308,3 +308,29 @@ def test_counts_and_oldest_queued_age(outbox: Outbox) -> None:
         (MessageState.SENDING, Priority.ALERT): 1,
         (MessageState.QUEUED, Priority.REMINDER): 2,
     }
+
+
+def test_confirm_late_marks_a_held_message_sent_once(outbox: Outbox) -> None:
+    held = outbox.enqueue_one(msg(NUMBERS[0]), T0)
+    other = outbox.enqueue_one(msg(NUMBERS[1]), T0)
+    outbox.claim("w", "m", now=T0, limit=2)
+    outbox.mark_unknown(held, "w", error="+CMGS timeout", now=T0)
+    outbox.mark_retry(other, "w", error="+CMS ERROR: 42", now=T0)
+    assert not outbox.confirm_late(other, "m", 7, T0)  # only a row whose outcome is unknown
+    assert outbox.confirm_late(held, "m", 263, T0 + timedelta(seconds=5))
+    view = outbox.get(held)
+    assert view is not None and view.state is MessageState.SENT and view.message_refs == "7"
+    assert not outbox.confirm_late(held, "m", 7, T0 + timedelta(seconds=6))  # already sent
+    outcome = outbox.record_report("m", 7, delivered=True, final=True, now=T0 + timedelta(seconds=9))
+    assert outcome is not None
+    assert outbox.get(held).state is MessageState.DELIVERED  # type: ignore[union-attr]
+
+
+def test_count_due_is_bounded_and_filters_priorities(outbox: Outbox) -> None:
+    for i in range(5):
+        outbox.enqueue_one(msg(NUMBERS[i], Priority.REMINDER), T0)
+    outbox.enqueue_one(msg(NUMBERS[9], Priority.ALERT), T0)
+    outbox.enqueue_one(msg(NUMBERS[10], not_before=T0 + timedelta(hours=1)), T0)
+    assert outbox.count_due(T0) == 6  # the not_before row is not due yet
+    assert outbox.count_due(T0, [Priority.ALERT]) == 1
+    assert outbox.count_due(T0, cap=3) == 3

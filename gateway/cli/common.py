@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from gateway.registry.settings import RegistrySettings
 
 out = Console()
-err = Console(stderr=True)
+# Messages on stderr are not wrapped by rich: the terminal wraps them, and a command quoted in a message stays
+# one line that can be copied.
+err = Console(stderr=True, soft_wrap=True)
 # The reference lists shipped in the repository (zones, streets, categories); the CCISM may load its own.
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="fichier TOML de configuration")]

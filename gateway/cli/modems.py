@@ -129,9 +129,12 @@ def modems(token: TokenOption = None, config: ConfigOption = None, as_json: Json
     if not rows:
         out.print("La passerelle ne signale aucun modem : vérifiez les sections [[modems]] de la configuration.")
         return
-    budgets = [budget_text(row) for row in rows]
-    table = Table(*(title for title, _ in COLUMNS), *(["budgets SIM"] if any(budgets) else []))
-    for row, budget in zip(rows, budgets, strict=True):
-        cells = [escape(_text(_field(row, names))) for _, names in COLUMNS]
-        table.add_row(*cells, *([escape(budget)] if any(budgets) else []))
+    # One column per modem (a station has a few): every field stays readable on an 80-column terminal.
+    names = [_text(_field(row, COLUMNS[0][1])) or f"#{i + 1}" for i, row in enumerate(rows)]
+    table = Table("", *(escape(n) for n in names))
+    lines = [(title, [_text(_field(row, fields)) for row in rows]) for title, fields in COLUMNS[1:]]
+    lines.append(("budgets SIM", [budget_text(row) for row in rows]))
+    for title, cells in lines:
+        if any(cells):  # a field this version of the API does not report is left out
+            table.add_row(f"[bold]{title}[/bold]", *(escape(c) for c in cells))
     out.print(table)

@@ -30,9 +30,12 @@ COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("signal", ("signal", "signal_quality", "rssi")),
     ("réseau", ("network", "registration", "network_status")),
     ("opérateur", ("operator", "network_operator")),
+    ("modèle", ("model",)),
     ("en file", ("queue", "queued", "queue_length")),
     ("envoyés aujourd'hui", ("sent_today", "sent")),
+    ("en échec (depuis le démarrage)", ("failed",)),
     ("dernière erreur", ("last_error", "error")),
+    ("réouverture à", ("reopen_at",)),
 )
 
 
@@ -111,8 +114,10 @@ def budget_text(row: dict[str, Any]) -> str:
             if isinstance(item, dict):
                 used, limit = item.get("used"), item.get("limit")
                 kind = item.get("kind") or item.get("name") or key
-                parts.append(f"{kind} {used}/{limit}" if used is not None and limit is not None
-                             else f"{kind} {_text(item)}")
+                if used is None:
+                    parts.append(f"{kind} {_text(item)}")
+                else:
+                    parts.append(f"{kind} {used}/{limit}" if limit is not None else f"{kind} {used} (sans limite)")
             else:
                 parts.append(f"{key} {_text(item)}")
     return "\n".join(parts)

@@ -169,16 +169,19 @@ def daemon() -> Iterator[tuple[ThreadingHTTPServer, type[FakeDaemon]]]:
 
 def test_modems_reads_the_daemon_api(cli: Cli, daemon: tuple[ThreadingHTTPServer, type[FakeDaemon]]) -> None:
     server, handler = daemon
-    handler.body = {"modems": [
+    # The shape of gateway.api's ModemList; the second modem stands for an older API with fewer fields.
+    handler.body = {"items": [
         {"id": "m0", "state": "open", "signal": 21, "operator": "Orange Caraïbe", "queue": 3, "sent_today": 42,
-         "last_error": None, "budgets": [{"kind": "messages_per_day", "used": 42, "limit": 500}]},
+         "last_error": None, "budget": [{"kind": "messages/jour", "used": 42, "limit": 500},
+                                        {"kind": "destinataires/mois", "used": 7, "limit": None}]},
         {"id": "m1", "state": "failed", "last_error": "modem unplugged"},
     ]}  # fmt: skip
     config = write_config(cli.config, cli.db, tables=f"[http]\nport = {server.server_address[1]}\n")
     result = CliRunner().invoke(app, ["modems", "--config", str(config)], env={"VIGI_TOKEN": "secret-1"})
     assert result.exit_code == 0, result.output
     assert handler.seen == ["Bearer secret-1"]
-    for text in ("m0", "Orange Caraïbe", "42", "modem unplugged", "messages_per_day 42/500"):
+    for text in ("m0", "Orange Caraïbe", "42", "modem unplugged", "messages/jour 42/500",
+                 "destinataires/mois 7 (sans limite)"):
         assert text in result.stdout, text
     as_json = CliRunner().invoke(app, ["modems", "--config", str(config), "--token", "t2", "--json"])
     assert json.loads(as_json.stdout) == handler.body

@@ -144,7 +144,11 @@ class Daemon:
 
     def serve(self, until: Callable[[], bool] | None = None) -> int:
         """Run until SIGTERM/SIGINT (or ``until()`` turns true); return the exit code."""
+        from gateway.api.server import bind_api  # noqa: PLC0415 - the web stack only where it serves
+
+        api = bind_api(self)  # before any send: a forbidden address or a busy port stops the daemon here
         self.dispatcher.start(self.settings.modems)
+        api.start()
         self.scheduler.start()
         self.notifier.ready(self.dispatcher.summary())
         event(log, "gateway started", modems=len(self.settings.modems), database=self.settings.database.url)
@@ -168,6 +172,7 @@ class Daemon:
                     last_status = time.monotonic()
                     self.notifier.status(self.dispatcher.summary())
         finally:
+            api.stop()  # first: no new alert is taken while the rest shuts down
             self.notifier.stopping()
             event(log, "gateway stopping")
             self.scheduler.shutdown()

@@ -65,7 +65,8 @@ def list_(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         return
     table = Table("clé", "propriétaire", "rôle", "créé le", "révoqué le")
     for r in rows:
-        table.add_row(r["key_id"], r["owner"], r["role"], r["created_at"][:16], (r["revoked_at"] or "")[:16])
+        table.add_row(str(r["key_id"]), str(r["owner"]), str(r["role"]), str(r["created_at"])[:16],
+                      str(r["revoked_at"] or "")[:16])
     out.print(table)
 
 

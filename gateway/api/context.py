@@ -1,0 +1,73 @@
+"""What the API needs from the daemon, gathered in one object so that tests build it without modems."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.campaigns.daytime import local_today
+from gateway.dispatch.worker import WorkerStatus
+from gateway.outbox.store import Outbox
+from gateway.registry.settings import RegistrySettings
+from gateway.settings import Settings
+from gateway.storage import dialect
+from gateway.storage.db import session_factory
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ErrorCounter:
+    """Errors answered, by code, for ``/metrics``; shared by the middleware and the exception handlers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def add(self, code: str) -> None:
+        with self._lock:
+            self._counts[code] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
+@dataclass
+class ApiContext:
+    """``modem_status`` gives each modem's worker status (the dispatcher's ``statuses``); ``alive`` the
+    dispatcher's liveness; ``clock`` the current UTC time (tests may pin it)."""
+
+    settings: Settings
+    engine: Engine
+    outbox: Outbox
+    modem_status: Callable[[], Sequence[WorkerStatus]] = lambda: ()
+    alive: Callable[[], bool] = lambda: True
+    clock: Callable[[], datetime] = _utc_now
+    errors: ErrorCounter = field(default_factory=ErrorCounter)
+    sessions: sessionmaker[Session] = field(init=False)
+    read_sessions: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = session_factory(self.engine)
+        # GETs never wait for the SQLite write lock (WAL readers).
+        self.read_sessions = session_factory(self.engine.execution_options(**{dialect.BEGIN_OPTION: "DEFERRED"}))
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self, now: datetime | None = None) -> date:
+        """The station's local date (registrations expire on local dates)."""
+        return local_today(now or self.clock(), self.settings.hours)
+
+    def registry_settings(self) -> RegistrySettings:
+        reg = self.settings.registry
+        return RegistrySettings(registration_years=reg.registration_years, default_region=reg.default_region,
+                                test_ranges=reg.ranges())

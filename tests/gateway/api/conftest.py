@@ -1,0 +1,5 @@
+"""Fixtures of the API tests (helpers in ``harness``)."""
+
+from tests.gateway.api.harness import api
+
+__all__ = ["api"]

@@ -1,0 +1,212 @@
+"""The daemon process: systemd notifications, SIGTERM mid-drain, SIGHUP reload, schema checks at start-up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gateway.outbox.store import Outbox
+from gateway.outbox.types import NewMessage
+from gateway.storage.db import make_engine, session_factory
+from gateway.storage.migrate import upgrade
+from simulator.testing import running_simulator
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_config(path: Path, db: Path, devices: list[str], *, extra: str = "") -> None:
+    modems = "".join(
+        f'[[modems]]\nid = "m{i}"\ndevice = "{dev}"\ncommand_timeout = 3.0\nsubmit_timeout = 10.0\n'
+        f"per_minute = 100000\nper_hour = 1000000\nper_day = 10000000\n"
+        for i, dev in enumerate(devices)
+    )
+    path.write_text(
+        f'[database]\nurl = "sqlite:///{db}"\n{extra}\n[logging]\nlevel = "INFO"\n'
+        f"[http]\nport = {free_port()}\n"
+        f"[dispatch]\nreopen_initial_seconds = 0.1\nstop_timeout_seconds = 15.0\n"
+        f"[hours]\ndaytime_start = 00:00:00\ndaytime_end = 23:59:59\n{modems}",
+        encoding="utf-8",
+    )
+
+
+def enqueue(db: Path, count: int, prefix: str = "message") -> None:
+    engine = make_engine(f"sqlite:///{db}")
+    with session_factory(engine).begin() as session:
+        Outbox(engine).enqueue(
+            session, [NewMessage(recipient=f"+336399{80000 + i:05d}", text=f"{prefix} {i}") for i in range(count)],
+            datetime.now(UTC),
+        )
+    engine.dispose()
+
+
+def states(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT state, count(*) FROM outbox_message GROUP BY state").fetchall())
+
+
+@contextmanager
+def daemon(config: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("ab") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],
+            stdout=subprocess.DEVNULL, stderr=stderr, env={**os.environ, **(env or {})},
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def wait_for(predicate: object, timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+
+def test_sigterm_mid_drain_finishes_in_flight_releases_claims_exits_zero(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
+    upgrade(f"sqlite:///{db}")
+    enqueue(db, 200)
+    with running_simulator(tmp_path, modems=2, fast=False, submit_delay=0.3, submit_jitter=0.0,
+                           cmms_delay=0.3) as sim:
+        write_config(config, db, [m.device_path for m in sim.modems])
+        with daemon(config, log) as process:
+            wait_for(lambda: states(db).get("sent", 0) + states(db).get("delivered", 0) >= 6, what="sends")
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0, log.read_text()
+            assert time.monotonic() - started < 15  # within the stop timeout
+        after = states(db)
+        assert after.get("sending", 0) == 0, after  # every claim released
+        submitted = {s["destination"] for s in sim.client.submits() if s.get("destination")}
+        with sqlite3.connect(db) as conn:
+            recorded = {r for (r,) in conn.execute(
+                "SELECT recipient FROM outbox_message WHERE state IN ('sent', 'delivered')")}
+        assert submitted == recorded  # the submits in flight at SIGTERM were finished and recorded
+    assert "gateway stopped" in log.read_text()
+
+
+def test_systemd_notifications_ready_status_watchdog(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
+    notify_path = str(tmp_path / "notify.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(notify_path)
+    server.settimeout(30)
+    with running_simulator(tmp_path, modems=1) as sim, server:
+        write_config(config, db, [m.device_path for m in sim.modems])
+        with daemon(config, log, {"NOTIFY_SOCKET": notify_path, "WATCHDOG_USEC": "2000000"}) as process:
+            env_pid = str(process.pid)
+            assert env_pid
+            seen: list[str] = []
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not (
+                any("READY=1" in m for m in seen) and sum("WATCHDOG=1" in m for m in seen) >= 2
+            ):
+                seen.append(server.recv(4096).decode())
+            assert any(m.startswith("READY=1") and "STATUS=modems" in m for m in seen), seen
+            assert sum("WATCHDOG=1" in m for m in seen) >= 2, seen
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0
+            rest = []
+            try:
+                while True:
+                    rest.append(server.recv(4096).decode())
+            except TimeoutError:
+                pass
+            except OSError:
+                pass
+    assert any("STOPPING=1" in m for m in seen + rest), seen + rest
+
+
+def test_sighup_reloads_modems_without_losing_queued_work(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
+    upgrade(f"sqlite:///{db}")
+    with running_simulator(tmp_path, modems=2, fast=False, submit_delay=0.05, submit_jitter=0.0,
+                           cmms_delay=0.05) as sim:
+        devices = [m.device_path for m in sim.modems]
+        write_config(config, db, devices[:1])
+        enqueue(db, 60)
+        with daemon(config, log) as process:
+            wait_for(lambda: states(db).get("sent", 0) + states(db).get("delivered", 0) >= 5, what="sends")
+            write_config(config, db, devices)  # a second modem is plugged in
+            process.send_signal(signal.SIGHUP)
+            wait_for(lambda: "modems reloaded" in log.read_text(), what="reload")
+            wait_for(lambda: states(db).get("sent", 0) + states(db).get("delivered", 0) == 60, timeout=60,
+                     what="drain")
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0
+        used = {s["modem"] for s in sim.client.submits()}
+        assert used == {sim.modems[0].name, sim.modems[1].name}  # the new modem took work after the reload
+        texts = [m["text"] for m in sim.client.handsets()]
+        assert sorted(texts) == sorted(f"message {i}" for i in range(60))  # each exactly once
+
+
+def test_sighup_with_a_broken_file_keeps_running(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
+    with running_simulator(tmp_path, modems=1) as sim:
+        write_config(config, db, [m.device_path for m in sim.modems])
+        with daemon(config, log) as process:
+            wait_for(lambda: "gateway started" in log.read_text(), what="start")
+            config.write_text("[http\nbroken", encoding="utf-8")
+            process.send_signal(signal.SIGHUP)
+            wait_for(lambda: "reload refused" in log.read_text(), what="refusal")
+            assert process.poll() is None
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gateway.cli", *args], capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def test_older_schema_is_migrated_at_start(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
+    upgrade(f"sqlite:///{db}", "0002_registry")
+    with running_simulator(tmp_path, modems=1) as sim:
+        write_config(config, db, [m.device_path for m in sim.modems])
+        with daemon(config, log) as process:
+            wait_for(lambda: "gateway started" in log.read_text(), what="start")
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0
+    assert "database migrated" in log.read_text()
+
+
+def test_older_schema_refused_when_auto_migrate_is_off(tmp_path: Path) -> None:
+    db, config = tmp_path / "g.db", tmp_path / "g.toml"
+    upgrade(f"sqlite:///{db}", "0002_registry")
+    write_config(config, db, ["/dev/null"], extra="auto_migrate = false")
+    result = run_cli("run", "--config", str(config))
+    assert result.returncode == 1
+    assert "vigicommerce db upgrade" in result.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002_registry",)
+
+
+def test_bad_configuration_exits_2_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "g.toml"
+    config.write_text("[dispatch]\nbatch_size = 0\n", encoding="utf-8")
+    result = run_cli("run", "--config", str(config))
+    assert result.returncode == 2
+    assert "dispatch.batch_size" in result.stderr

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from drivers.base import IncomingSms
+from gateway import wake
 from gateway.alerts.guard import recipient_filter
 from gateway.campaigns.daytime import local_today
 from gateway.campaigns.scheduler import DailyScheduler
@@ -148,6 +149,10 @@ class Daemon:
 
         api = bind_api(self)  # before any send: a forbidden address or a busy port stops the daemon here
         self.dispatcher.start(self.settings.modems)
+        wake_path = wake.socket_path(self.settings.database.url, self.settings.dispatch.wake_socket)
+        listener = wake.WakeListener(wake_path, self.wakeup.notify) if wake_path is not None else None
+        if listener is not None:
+            listener.start()  # commands in other processes (vigicommerce alert send) wake the workers
         api.start()
         self.scheduler.start()
         self.notifier.ready(self.dispatcher.summary())
@@ -176,6 +181,8 @@ class Daemon:
             self.notifier.stopping()
             event(log, "gateway stopping")
             self.scheduler.shutdown()
+            if listener is not None:
+                listener.stop()
             self.dispatcher.stop()
             self.engine.dispose()
             event(log, "gateway stopped")

@@ -76,6 +76,7 @@ class DispatchSettings(_Section):
     reopen_max_seconds: float = Field(60.0, gt=0)
     budget_warn_fraction: float = Field(0.8, gt=0, le=1)
     stop_timeout_seconds: float = Field(30.0, gt=0)
+    wake_socket: str | None = Field(None, description="Unix socket the CLI pokes after queueing messages")
 
 
 class HoursSettings(_Section):

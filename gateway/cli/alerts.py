@@ -35,6 +35,7 @@ from gateway.cli.common import (
     now_utc,
     operator_name,
     out,
+    outbox,
     read_sessions,
     sessions,
 )
@@ -183,7 +184,6 @@ def send(  # noqa: PLR0917 - typer declares options as parameters
     """Montre l'aperçu, demande confirmation (sauf --yes), puis envoie : un SMS par numéro ciblé."""
     from gateway.alerts.errors import NoRecipientsError  # noqa: PLC0415
     from gateway.alerts.fanout import create_alert, preview_alert  # noqa: PLC0415
-    from gateway.outbox.store import Outbox  # noqa: PLC0415
 
     settings = load(config)
     request = build_request(settings, fr, en, zone, street, category, whole, status, msg_type, ref, operator)
@@ -201,7 +201,7 @@ def send(  # noqa: PLR0917 - typer declares options as parameters
             confirm(f"Envoyer cette alerte à {seen.numbers} numéro(s) ?")
         now = now_utc()
         with sessions(engine)() as session:
-            result = create_alert(session, Outbox(engine), request, now=now, today=local_date(settings, now),
+            result = create_alert(session, outbox(engine, settings), request, now=now, today=local_date(settings, now),
                                   text_settings=settings.text, operator_numbers=settings.operator_numbers,
                                   idempotency_key=key)
     if as_json:
@@ -323,7 +323,6 @@ def cancel(
 ) -> None:
     """Annule une alerte : ce qui n'est pas encore parti ne partira pas."""
     from gateway.alerts.tracking import alert_progress, cancel_alert, get_alert  # noqa: PLC0415
-    from gateway.outbox.store import Outbox  # noqa: PLC0415
 
     settings = load(config)
     with database(settings) as engine, domain_errors():
@@ -334,7 +333,8 @@ def cancel(
             _header(settings, alert, err)
             confirm(f"Annuler l'alerte n° {alert_id} ({progress.queued + progress.sending} SMS pas encore partis) ?")
         with sessions(engine)() as session:
-            result = cancel_alert(session, Outbox(engine), alert_id, now=now_utc(), actor=operator_name(operator))
+            result = cancel_alert(session, outbox(engine, settings), alert_id, now=now_utc(),
+                                  actor=operator_name(operator))
     if as_json:
         out.print_json(json.dumps(asdict(result)))
         return

@@ -25,6 +25,7 @@ from gateway.cli.common import (
     now_utc,
     operator_name,
     out,
+    outbox,
     sessions,
 )
 
@@ -67,7 +68,6 @@ def reregistration(  # noqa: PLR0917 - typer declares options as parameters
     from gateway.alerts.compose import check_length, join_languages  # noqa: PLC0415
     from gateway.campaigns.reregistration import launch_reregistration  # noqa: PLC0415
     from gateway.campaigns.texts import reregistration_text  # noqa: PLC0415
-    from gateway.outbox.store import Outbox  # noqa: PLC0415
 
     settings = load(config)
     first, last = parse_day(ends_from, "--from"), parse_day(ends_to, "--to")
@@ -94,7 +94,7 @@ def reregistration(  # noqa: PLR0917 - typer declares options as parameters
             confirm("Lancer cette campagne ?")
         with sessions(engine)() as session:
             report = launch_reregistration(
-                session, Outbox(engine), ends_from=first, ends_to=last, window_from=opens, window_to=closes,
+                session, outbox(engine, settings), ends_from=first, ends_to=last, window_from=opens, window_to=closes,
                 now=now_utc(), actor=operator_name(operator), hours=settings.hours, text_settings=settings.text,
                 text_fr=fr, text_en=en,
             )  # fmt: skip
@@ -109,11 +109,10 @@ def reregistration(  # noqa: PLR0917 - typer declares options as parameters
 def daily_run(operator: OperatorOption = None, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Lance maintenant la tâche quotidienne (expirations, rappels dus, purge) ; sans effet si déjà faite."""
     from gateway.campaigns.daily import run_daily  # noqa: PLC0415
-    from gateway.outbox.store import Outbox  # noqa: PLC0415
 
     settings = load(config)
     with database(settings) as engine, domain_errors():
-        report = run_daily(sessions(engine), Outbox(engine), now_utc(), campaigns=settings.campaigns,
+        report = run_daily(sessions(engine), outbox(engine, settings), now_utc(), campaigns=settings.campaigns,
                            hours=settings.hours, text=settings.text, actor=operator_name(operator))
     if as_json:
         out.print_json(json.dumps({**asdict(report), "day": report.day.isoformat()}))

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from gateway.outbox.store import Outbox
     from gateway.registry.settings import RegistrySettings
 
 out = Console()
@@ -139,6 +140,19 @@ def database(settings: Settings) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def outbox(engine: Engine, settings: Settings) -> Outbox:
+    """The outbox, poking the running daemon after each commit that queued messages (gateway.wake)."""
+    from gateway import wake  # noqa: PLC0415
+    from gateway.outbox.store import Outbox  # noqa: PLC0415
+
+    path = wake.socket_path(settings.database.url, settings.dispatch.wake_socket)
+
+    def poke(priority: int | None) -> None:
+        wake.send(path, priority)
+
+    return Outbox(engine, notify=poke)
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:

@@ -218,6 +218,7 @@ def update(siren: Siren, body: MemberUpdate, context: Context, identity: MemberM
     with context.sessions.begin() as session:
         member = update_member(session, siren, now=context.now(), actor=identity.owner,
                                settings=context.registry_settings(), **changes)
+        session.expire(member, ["street"])  # street_id changed under the loaded relationship
         return member_out(member)
 
 

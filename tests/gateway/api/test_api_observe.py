@@ -1,0 +1,58 @@
+"""/inbox, /modems, /outbox, /healthz, /metrics and /messages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gateway.auth.roles import Role
+from gateway.inbox.models import InboxKind, InboxMessage
+from gateway.storage.db import session_factory
+from tests.gateway.api.harness import NOW, Api
+
+
+def test_messages_are_operational_and_audited(api: Api) -> None:
+    response = api.client.post("/messages", json={"recipients": ["06 39 98 00 09", "+33639980009"],
+                                                  "text": "Maintenance du modem ce soir"}, headers=api.auth())
+    assert response.status_code == 202 and response.json()["numbers"] == 1
+    assert api.count("SELECT count(*) FROM outbox_message WHERE priority = 1") == 1
+    assert api.count("SELECT count(*) FROM audit_log WHERE action = 'message.operational' "
+                     "AND actor = 'agent-admin'") == 1
+    bad = api.client.post("/messages", json={"recipients": ["0590 87 00 00"], "text": "x"}, headers=api.auth())
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "recipients"
+    long = api.client.post("/messages", json={"recipients": ["+33639980009"], "text": "€" * 500}, headers=api.auth())
+    assert long.status_code == 422 and long.json()["error"] == {**long.json()["error"], "code": "text_too_long",
+                                                                 "field": "text"}
+    assert api.count("SELECT count(*) FROM outbox_message") == 1
+
+
+def test_outbox_modems_and_metrics(api: Api) -> None:
+    api.client.post("/alerts", json={"text_fr": "Alerte", "target": {"zones": ["marigot"]}}, headers=api.auth())
+    outbox = api.client.get("/outbox", headers=api.auth(Role.READ)).json()
+    assert outbox["by_state"]["queued"] == 3
+    assert {"state": "queued", "priority": "alert", "count": 3} in outbox["counts"]
+    assert outbox["oldest_queued_age_seconds"] == 0.0
+    modems = api.client.get("/modems", headers=api.auth(Role.READ)).json()["items"]
+    assert modems[0]["id"] == "m0" and modems[0]["signal"] == 21 and modems[0]["network"] == "registered"
+    api.client.get("/alerts/999", headers=api.auth())
+    text = api.client.get("/metrics", headers=api.auth(Role.READ)).text
+    assert 'vigicommerce_outbox_messages{state="queued",priority="alert"} 3' in text
+    assert 'vigicommerce_modem_up{modem="m0"} 1' in text
+    assert 'vigicommerce_api_errors_total{code="alert_not_found"} 1' in text
+    assert api.client.get("/metrics").status_code == 401
+
+
+def test_healthz_needs_the_database_and_an_open_modem(api: Api) -> None:
+    ok = api.client.get("/healthz")
+    assert ok.status_code == 200 and ok.json()["status"] == "ok"
+    api.modems[0].state = "failed"
+    down = api.client.get("/healthz")
+    assert down.status_code == 503 and "aucun modem ouvert" in down.json()["reasons"][0]
+
+
+def test_inbox_lists_replies(api: Api) -> None:
+    with session_factory(api.engine).begin() as session:
+        for i, kind in enumerate((InboxKind.REPLY, InboxKind.STOP, InboxKind.REPLY)):
+            session.add(InboxMessage(modem_id="m0", sender="+33639980001", text=f"réponse {i}", kind=kind,
+                                     received_at=NOW + timedelta(minutes=i), stored_at=NOW, handled=False))
+    items = api.client.get("/inbox", headers=api.auth(Role.READ)).json()["items"]
+    assert [i["text"] for i in items] == ["réponse 2", "réponse 0"]

@@ -30,7 +30,8 @@ def create_app(context: ApiContext) -> FastAPI:
     app = FastAPI(title=TITLE, version=VERSION, description=DESCRIPTION)
     app.state.context = context
     install_handlers(app, context.errors)
-    app.add_middleware(BodyLimits, max_bytes=context.settings.http.max_body_bytes, counter=context.errors)
+    app.add_middleware(BodyLimits, max_bytes=context.settings.http.max_body_bytes, counter=context.errors,
+                       chunk_timeout=context.body_timeout_seconds)
     for module in (alerts, messages, members, observe, health):
         app.include_router(module.router)
 

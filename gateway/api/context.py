@@ -52,6 +52,7 @@ class ApiContext:
     alive: Callable[[], bool] = lambda: True
     clock: Callable[[], datetime] = _utc_now
     errors: ErrorCounter = field(default_factory=ErrorCounter)
+    body_timeout_seconds: float = 10.0  # most seconds between two pieces of a request body (slow clients)
     sessions: sessionmaker[Session] = field(init=False)
     read_sessions: sessionmaker[Session] = field(init=False)
 

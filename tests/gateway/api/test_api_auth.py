@@ -88,3 +88,22 @@ def test_refuses_to_listen_beyond_loopback_without_tokens(tmp_path: Path) -> Non
     with pytest.raises(ApiServerError, match="require_tokens"):
         ApiServer(context, HttpSettings(host="192.0.2.10", require_tokens=False))
     engine.dispose()
+
+
+def test_a_client_that_stalls_mid_body_gets_408_and_nothing_is_written(tmp_path: Path) -> None:
+    import socket  # noqa: PLC0415
+
+    context, engine, tokens, *_ = build(tmp_path)
+    context.body_timeout_seconds = 0.3
+    with serving(context) as client:
+        port = client.base_url.port
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"POST /alerts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Authorization: Bearer " + tokens[Role.ADMIN].encode() + b"\r\n"
+                         b"Content-Length: 100\r\n\r\n{\"text_fr\": ")
+            answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert b"request_timeout" in answer
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM outbox_message").scalar_one() == 0
+    engine.dispose()

@@ -210,3 +210,27 @@ def test_bad_configuration_exits_2_naming_the_key(tmp_path: Path) -> None:
     result = run_cli("run", "--config", str(config))
     assert result.returncode == 2
     assert "dispatch.batch_size" in result.stderr
+
+
+def test_port_in_use_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    db, config = tmp_path / "g.db", tmp_path / "g.toml"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        write_config(config, db, ["/dev/null"])
+        config.write_text(config.read_text(encoding="utf-8").replace("[http]\nport = ", f"[http]\nport = {port}\n# "),
+                          encoding="utf-8")
+        result = run_cli("run", "--config", str(config))
+    assert result.returncode == 2, result.stderr
+    assert "Serveur HTTP" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_listening_beyond_loopback_without_tokens_is_refused(tmp_path: Path) -> None:
+    db, config = tmp_path / "g.db", tmp_path / "g.toml"
+    write_config(config, db, ["/dev/null"])
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[http]\n", '[http]\nhost = "0.0.0.0"\nrequire_tokens = false\n'), encoding="utf-8")
+    result = run_cli("run", "--config", str(config))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr

@@ -31,7 +31,8 @@ app.add_typer(tokens.app, name="tokens")
 @app.command()
 def run(config: ConfigOption = None) -> None:
     """Lance la passerelle (dispatcher, tâches quotidiennes) ; arrêt propre sur SIGTERM ou Ctrl-C."""
-    from gateway.daemon import run as run_daemon  # noqa: PLC0415 - heavy imports only for the daemon
+    from gateway.api.server import ApiServerError  # noqa: PLC0415 - heavy imports only for the daemon
+    from gateway.daemon import run as run_daemon  # noqa: PLC0415
     from gateway.storage.errors import StorageError  # noqa: PLC0415
 
     load(config)
@@ -40,6 +41,9 @@ def run(config: ConfigOption = None) -> None:
     except StorageError as exc:
         err.print(f"[red]Base de données[/red] : {exc}")
         raise typer.Exit(1) from exc
+    except ApiServerError as exc:
+        err.print(f"[red]Serveur HTTP[/red] : {exc}")
+        raise typer.Exit(2) from exc
     raise typer.Exit(code)
 
 

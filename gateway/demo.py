@@ -17,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "demo"
+PORT = 8080
+API = f"http://127.0.0.1:{PORT}"
 
 
 def _start_simulator() -> tuple[subprocess.Popen[bytes], dict[str, object]]:
@@ -41,7 +43,7 @@ def _write_config(state: dict[str, object]) -> Path:
     config = VAR / "gateway.toml"
     lines = [
         f'operator_numbers = ["+33639980001"]\n[database]\nurl = "sqlite:///{VAR / "gateway.db"}"\n',
-        '[http]\nhost = "127.0.0.1"\nport = 8080\n',
+        f'[http]\nhost = "127.0.0.1"\nport = {PORT}\n',
     ]
     for modem in modems:
         lines.append(f'[[modems]]\nid = "{modem["name"]}"\ndevice = "{modem["device_path"]}"\n')
@@ -49,8 +51,21 @@ def _write_config(state: dict[str, object]) -> Path:
     return config
 
 
-def _cli(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "gateway.cli", *args], check=True)  # noqa: S603
+def _cli(*args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "gateway.cli", *args], check=True,  # noqa: S603
+                          stdout=subprocess.PIPE, text=True)
+    return done.stdout
+
+
+def _token(config: Path) -> str:
+    """An operator token for the demo, made once and kept in var/demo (a station makes its own)."""
+    path = VAR / "demo-token"
+    if not path.exists():
+        made = json.loads(_cli("tokens", "create", "demo-operateur", "--role", "admin", "--json",
+                               "--config", str(config), "--actor", "demo"))
+        path.write_text(made["token"], encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
 
 def main() -> int:
@@ -62,14 +77,25 @@ def main() -> int:
         fresh = not (VAR / "gateway.db").exists()
         _cli("db", "upgrade", "--config", str(config))
         if fresh:
-            _cli("members", "import", str(ROOT / "data" / "members-sample.csv"), "--config", str(config),
-                 "--actor", "demo")
+            print(_cli("members", "import", str(ROOT / "data" / "members-sample.csv"), "--config", str(config),
+                       "--actor", "demo"), end="")
+        token = _token(config)
         control = state["control_url"]
+        body = ('{"text_fr": "Vol à l’arraché signalé rue de Hollande : soyez vigilants.", '
+                '"text_en": "Bag snatching reported in Rue de Hollande: stay alert.", '
+                '"target": {"streets": ["Rue de Hollande"]}}')
         print(
-            f"\nPasserelle de démonstration — base {VAR / 'gateway.db'}, 4 modems simulés.\n"
-            f"  File d'envoi :            .venv/bin/vigicommerce outbox --config {config}\n"
-            f"  Ce que les téléphones ont reçu : curl -s {control}/handsets | python3 -m json.tool\n"
-            f"  Modems simulés :          curl -s {control}/modems | python3 -m json.tool\n"
+            f"\nPasserelle de démonstration — base {VAR / 'gateway.db'}, 4 modems simulés, API {API}.\n\n"
+            f"Déposer une alerte :\n"
+            f"  curl -s -X POST {API}/alerts -H 'Authorization: Bearer {token}' \\\n"
+            f"       -H 'Content-Type: application/json' -d '{body}'\n"
+            f"Suivre l'alerte n° 1 :\n"
+            f"  .venv/bin/vigicommerce alert status 1 --watch --config {config}\n"
+            f"Ce que les téléphones ont reçu :\n"
+            f"  curl -s {control}/handsets | python3 -m json.tool\n"
+            f"File d'envoi et modems :\n"
+            f"  .venv/bin/vigicommerce outbox --config {config}\n"
+            f"  curl -s {API}/modems -H 'Authorization: Bearer {token}'\n\n"
             f"Ctrl-C pour arrêter.\n",
             flush=True,
         )

@@ -54,6 +54,8 @@ TYPE_LABELS = {"alert": "alerte", "update": "mise à jour", "cancel": "fin d'ale
 WATCH_INTERVAL = 1.0
 
 
+# The domain enums (gateway.alerts.models) live with the ORM models; importing those here would load SQLAlchemy
+# for every `--help`. These mirror their values and are converted in build_request.
 class StatusChoice(enum.StrEnum):
     actual = "actual"
     exercise = "exercise"

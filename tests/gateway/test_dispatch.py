@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gateway.outbox.models import Priority
@@ -168,3 +170,25 @@ def test_recipients_of_a_failed_sim_move_to_the_others(tmp_path: Path) -> None:
         r.wait(lambda: done(r, second))
         for i in range(8):
             assert f"après {i}" in received_texts(client, number(i))
+
+
+def test_per_minute_limit_holds_the_rest_back(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=1, per_minute=5) as r:
+        ids = [r.enqueue(number(i), f"limite {i}") for i in range(8)]
+        r.wait(lambda: sum(r.outbox.get(i).state in (MessageState.SENT, MessageState.DELIVERED)  # type: ignore[union-attr]
+                           for i in ids) == 5)
+        # The bucket refills one message every 12 s: nothing more may leave during the next half second.
+        modem_id = r.modems[0].id
+        assert r.dispatcher.policy.wait_time(modem_id, datetime.now(UTC)) > 5
+        time.sleep(0.5)
+        assert len(r.sim.client.submits()) == 5
+        assert r.count(MessageState.QUEUED) == 3
+
+
+def test_watchdog_alive_only_while_workers_tick(tmp_path: Path) -> None:
+    with rig(tmp_path, modems=1) as r:
+        r.wait(lambda: r.dispatcher.statuses()[0].state == "open")
+        assert r.dispatcher.alive()
+        # A worker stuck far beyond its longest legitimate AT exchange: the watchdog must not be fed.
+        r.dispatcher.statuses()[0].last_tick -= 10_000
+        assert not r.dispatcher.alive()

@@ -80,26 +80,7 @@ class Outbox(OutboxReader):
 
         Nothing is visible to workers until the caller commits; ``notify`` runs after that commit.
         """
-        rows = []
-        for message in messages:
-            message.validate()
-            rows.append(
-                M(
-                    recipient=message.recipient,
-                    text=message.text,
-                    priority=Priority(message.priority),
-                    state=S.QUEUED,
-                    not_before=message.not_before,
-                    expires_at=message.expires_at,
-                    attempts=0,
-                    max_attempts=message.max_attempts or self.retry.max_attempts,
-                    cancel_requested=False,
-                    created_at=now,
-                    updated_at=now,
-                    alert_id=message.alert_id,
-                    campaign_id=message.campaign_id,
-                )
-            )
+        rows = [M(**self._new_row(message, now)) for message in messages]
         session.add_all(rows)
         session.flush()
         if rows:
@@ -112,22 +93,22 @@ class Outbox(OutboxReader):
         An ORM object per row costs about 0.8 s for 10,000 rows; this keeps a 10,000-recipient alert well
         under a second. Callers find the ids by their own keys (e.g. alert id and recipient).
         """
-        for message in messages:
-            message.validate()
-        rows = [
-            {
-                "recipient": m.recipient, "text": m.text, "priority": Priority(m.priority), "state": S.QUEUED,
-                "not_before": m.not_before, "expires_at": m.expires_at, "attempts": 0,
-                "max_attempts": m.max_attempts or self.retry.max_attempts, "cancel_requested": False,
-                "created_at": now, "updated_at": now, "alert_id": m.alert_id, "campaign_id": m.campaign_id,
-            }
-            for m in messages
-        ]  # fmt: skip
+        rows = [self._new_row(message, now) for message in messages]
         for start in range(0, len(rows), BULK_CHUNK):
             session.execute(insert(M), rows[start : start + BULK_CHUNK])
         if rows:
-            self._announce(session, min(int(m.priority) for m in messages))
+            self._announce(session, min(int(row["priority"]) for row in rows))
         return len(rows)
+
+    def _new_row(self, message: NewMessage, now: datetime) -> dict[str, Any]:
+        """The column values of a message entering the queue (validated first)."""
+        message.validate()
+        return {
+            "recipient": message.recipient, "text": message.text, "priority": Priority(message.priority),
+            "state": S.QUEUED, "not_before": message.not_before, "expires_at": message.expires_at, "attempts": 0,
+            "max_attempts": message.max_attempts or self.retry.max_attempts, "cancel_requested": False,
+            "created_at": now, "updated_at": now, "alert_id": message.alert_id, "campaign_id": message.campaign_id,
+        }  # fmt: skip
 
     def _announce(self, session: Session, priority: int) -> None:
         """After the commit, wake the workers with the most urgent priority queued, so that a worker in the

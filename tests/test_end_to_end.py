@@ -125,6 +125,10 @@ def test_alert_dropped_over_http_reaches_exactly_the_zone(tmp_path: Path) -> Non
                 return http.get(alert["location"], headers=headers).json()["progress"]["percent_done"] == 100.0
 
             wait_for(complete, "progress never reached 100 %", log)
+            # The operators' view of the same daemon: `vigicommerce modems` reads its API with the token.
+            shown = cli(config, "modems", "--token", token, "--json")
+            states = [m["state"] for m in json.loads(shown)["items"]]
+            assert states == ["open"] * len(sim.modems)
         received = Counter(m["recipient"] for m in sim.client.handsets() if m["text"] == TEXT)
     assert set(received) == expected, f"extra: {set(received) - expected}, missing: {expected - set(received)}"
     assert all(count == 1 for count in received.values()), received

@@ -2,7 +2,7 @@
 
 The modems belong to the daemon (one process owns each serial port), so their live state can only come from
 it: ``GET /modems`` with a bearer token. Field names are read tolerantly (a missing field shows as empty), so
-that this command keeps working while the API grows; SIM budgets are shown when the API reports them.
+that this command keeps working while the API grows; SIM budgets are shown with a warning near their limit.
 """
 
 from __future__ import annotations
@@ -104,22 +104,12 @@ def _text(value: Any) -> str:
 
 
 def budget_text(row: dict[str, Any]) -> str:
-    """Per-SIM budget use, from whatever ``budget…`` fields the API gives ("used/limit" when it can)."""
-    parts: list[str] = []
-    for key, value in sorted(row.items()):
-        if "budget" not in key.lower() or value is None:
-            continue
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if isinstance(item, dict):
-                used, limit = item.get("used"), item.get("limit")
-                kind = item.get("kind") or item.get("name") or key
-                if used is None:
-                    parts.append(f"{kind} {_text(item)}")
-                else:
-                    parts.append(f"{kind} {used}/{limit}" if limit is not None else f"{kind} {used} (sans limite)")
-            else:
-                parts.append(f"{key} {_text(item)}")
+    """Per-SIM budget use as ``GET /modems`` gives it: "kind used/limit", flagged once near the limit."""
+    parts = []
+    for item in row.get("budget") or []:
+        limit = item.get("limit")
+        use = f"{item['used']}/{limit}" if limit is not None else f"{item['used']} (sans limite)"
+        parts.append(f"{item['kind']} {use}" + ("  ATTENTION : budget presque atteint" if item.get("warning") else ""))
     return "\n".join(parts)
 
 

@@ -38,9 +38,12 @@ class ReplyList(BaseModel):
 
 
 class BudgetOut(BaseModel):
+    """One budget of the modem's SIM; ``warning`` once ``used`` reaches ``dispatch.budget_warn_fraction`` of it."""
+
     kind: str
     used: int
     limit: int | None
+    warning: bool
 
 
 class ModemOut(BaseModel):
@@ -119,17 +122,20 @@ def modems(context: Context, _identity: Reader) -> ModemList:
             model=f"{info.manufacturer} {info.model}".strip() if info else None,
             queue=int(sending.get(s.modem_id, 0)),
             sent_today=int(today.get(s.modem_id, 0)), sent=s.sent, failed=s.failed, retried=s.retried,
-            last_error=s.last_error, reopen_at=s.reopen_at, budget=_budget(s),
+            last_error=s.last_error, reopen_at=s.reopen_at,
+            budget=_budget(s, context.settings.dispatch.budget_warn_fraction),
         ))  # fmt: skip
     return ModemList(items=items)
 
 
-def _budget(status: WorkerStatus) -> list[BudgetOut]:
+def _budget(status: WorkerStatus, warn_fraction: float) -> list[BudgetOut]:
     sim = status.budget
     if sim is None:
         return []
-    return [BudgetOut(kind="messages/jour", used=sim.sent_today, limit=sim.budget.messages_per_day),
-            BudgetOut(kind="destinataires/mois", used=sim.recipients_this_month, limit=sim.budget.recipients_per_month)]
+    pairs = (("messages/jour", sim.sent_today, sim.budget.messages_per_day),
+             ("destinataires/mois", sim.recipients_this_month, sim.budget.recipients_per_month))
+    return [BudgetOut(kind=kind, used=used, limit=limit, warning=limit is not None and used >= warn_fraction * limit)
+            for kind, used, limit in pairs]
 
 
 @router.get("/outbox", response_model=OutboxOut, responses=responses(401, 403, 503))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from gateway.auth.roles import Role
+from gateway.dispatch.budgets import SimBudget, SimState
 from gateway.inbox.models import InboxKind, InboxMessage
 from gateway.storage.db import session_factory
 from tests.gateway.api.harness import NOW, Api
@@ -56,3 +57,14 @@ def test_inbox_lists_replies(api: Api) -> None:
                                      received_at=NOW + timedelta(minutes=i), stored_at=NOW, handled=False))
     items = api.client.get("/inbox", headers=api.auth(Role.READ)).json()["items"]
     assert [i["text"] for i in items] == ["réponse 2", "réponse 0"]
+
+
+def test_modems_show_sim_budgets_and_warn_near_the_limit(api: Api) -> None:
+    api.modems[0].budget = SimState(imsi="340010123456700", budget=SimBudget(messages_per_day=100,
+                                    recipients_per_month=250), sent_today=85, recipients_this_month=12,
+                                    has_number=False)  # fmt: skip
+    budget = api.client.get("/modems", headers=api.auth(Role.READ)).json()["items"][0]["budget"]
+    assert budget == [
+        {"kind": "messages/jour", "used": 85, "limit": 100, "warning": True},  # 85 % >= the default 80 %
+        {"kind": "destinataires/mois", "used": 12, "limit": 250, "warning": False},
+    ]

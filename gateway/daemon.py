@@ -94,7 +94,9 @@ class Daemon:
         self.settings = settings
         self.config_path = config_path
         self.notifier = notifier or Notifier()
-        self._signals: queue.Queue[int] = queue.Queue()
+        # SimpleQueue, not Queue: its put() is reentrant, so a signal handler may call it while the main
+        # loop sits in get() (a Queue's lock is not reentrant: a SIGTERM then deadlocked the daemon).
+        self._signals: queue.SimpleQueue[int] = queue.SimpleQueue()
         prepare_database(settings)
         self.engine = make_engine(settings.database.url)
         self.sessions = session_factory(self.engine)

@@ -105,6 +105,10 @@ def main() -> int:
         except KeyboardInterrupt:
             daemon.send_signal(signal.SIGTERM)
             return daemon.wait(timeout=60)
+        finally:
+            if daemon.poll() is None:  # stopped some other way (SIGTERM to this script): no orphan daemon
+                daemon.send_signal(signal.SIGTERM)
+                daemon.wait(timeout=60)
     finally:
         if sim.poll() is None:
             sim.send_signal(signal.SIGTERM)
@@ -113,4 +117,6 @@ def main() -> int:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    # SIGTERM (systemd, `timeout`, a closed terminal) stops the demo like Ctrl-C, daemon and simulator included.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     sys.exit(main())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +33,12 @@ KILLS = 6
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def write_config(path: Path, db: Path, devices: list[str]) -> None:
     modems = "".join(
         f'[[modems]]\nid = "m{i}"\ndevice = "{dev}"\ncommand_timeout = 3.0\nsubmit_timeout = 5.0\n'
@@ -39,7 +46,7 @@ def write_config(path: Path, db: Path, devices: list[str]) -> None:
         for i, dev in enumerate(devices)
     )
     path.write_text(
-        f'[database]\nurl = "sqlite:///{db}"\n[logging]\nlevel = "INFO"\n'
+        f'[database]\nurl = "sqlite:///{db}"\n[logging]\nlevel = "INFO"\n[http]\nport = {free_port()}\n'
         f"[dispatch]\nbatch_size = 10\nreopen_initial_seconds = 0.1\nlate_result_window_seconds = 1.0\n"
         f'[hours]\ndaytime_start = 00:00:00\ndaytime_end = 23:59:59\n{modems}',
         encoding="utf-8",

@@ -234,3 +234,20 @@ def test_listening_beyond_loopback_without_tokens_is_refused(tmp_path: Path) -> 
     result = run_cli("run", "--config", str(config))
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_burst_of_signals_still_stops_cleanly(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
+    with running_simulator(tmp_path, modems=1) as sim:
+        write_config(config, db, [m.device_path for m in sim.modems])
+        with daemon(config, log) as process:
+            wait_for(lambda: "gateway started" in log.read_text(), what="start")
+            # Thousands of reloads requested while the main loop waits on its queue: the handlers run in
+            # the middle of that wait and must never block on it (a Queue's lock did; SimpleQueue's put is
+            # reentrant).
+            deadline = time.monotonic() + 2
+            while time.monotonic() < deadline:
+                process.send_signal(signal.SIGHUP)
+                time.sleep(0.002)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=60) == 0, log.read_text()[-3000:]

@@ -62,7 +62,7 @@ def build_policy(
     and (given the database) the SIMs' budgets and sticky recipients."""
     overall = ModemLimits(per_minute=dispatch.overall_per_minute) if dispatch.overall_per_minute else None
     limits = RateLimits({m.id: ModemLimits(m.per_minute, m.per_hour, m.per_day) for m in modems}, overall)
-    window = DaytimeWindow(hours.daytime_start, hours.daytime_end, ZoneInfo(hours.timezone))
+    window = DaytimeWindow.from_config(hours)
     budgets = None
     if engine is not None:
         # Keyed by IMSI, filled in as each modem opens and tells which SIM it holds.

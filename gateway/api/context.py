@@ -69,6 +69,4 @@ class ApiContext:
         return local_today(now or self.clock(), self.settings.hours)
 
     def registry_settings(self) -> RegistrySettings:
-        reg = self.settings.registry
-        return RegistrySettings(registration_years=reg.registration_years, default_region=reg.default_region,
-                                test_ranges=reg.ranges())
+        return RegistrySettings.from_config(self.settings.registry)

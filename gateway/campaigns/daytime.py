@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from gateway.dispatch.hours import DaytimeWindow
 from gateway.settings import HoursSettings
 
 
@@ -19,12 +20,8 @@ def daytime_not_before(now: datetime, hours: HoursSettings) -> datetime | None:
     The dispatcher enforces daytime for reminders anyway; setting ``not_before`` keeps night-queued
     reminders out of its way and makes "not before 08:00" visible on the row.
     """
-    zone = ZoneInfo(hours.timezone)
-    local = now.astimezone(zone)
-    if hours.daytime_start <= local.time() < hours.daytime_end:
-        return None
-    day = local.date() if local.time() < hours.daytime_start else local.date() + timedelta(days=1)
-    return datetime.combine(day, hours.daytime_start, zone).astimezone(UTC)
+    start = DaytimeWindow.from_config(hours).next_daytime_start(now)
+    return None if start == now else start
 
 
 def end_of_local_day(day: date, hours: HoursSettings) -> datetime:

@@ -100,9 +100,7 @@ def registry_settings(settings: Settings) -> RegistrySettings:
     """The register's plain parameters built from the configuration."""
     from gateway.registry.settings import RegistrySettings  # noqa: PLC0415
 
-    reg = settings.registry
-    return RegistrySettings(registration_years=reg.registration_years, default_region=reg.default_region,
-                            test_ranges=reg.ranges())
+    return RegistrySettings.from_config(settings.registry)
 
 
 def _check_schema(settings: Settings, engine: Engine) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from gateway.settings import HoursSettings
 
 MARIGOT = ZoneInfo("America/Marigot")
 
@@ -16,6 +20,11 @@ class DaytimeWindow:
     start: time = time(8, 0)
     end: time = time(20, 0)
     tz: ZoneInfo = field(default=MARIGOT)
+
+    @classmethod
+    def from_config(cls, hours: HoursSettings) -> DaytimeWindow:
+        """The window of the ``[hours]`` section of the configuration."""
+        return cls(hours.daytime_start, hours.daytime_end, ZoneInfo(hours.timezone))
 
     def __post_init__(self) -> None:
         if self.start == self.end:

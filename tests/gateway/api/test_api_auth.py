@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -90,9 +91,15 @@ def test_refuses_to_listen_beyond_loopback_without_tokens(tmp_path: Path) -> Non
     engine.dispose()
 
 
-def test_a_client_that_stalls_mid_body_gets_408_and_nothing_is_written(tmp_path: Path) -> None:
-    import socket  # noqa: PLC0415
+def read_until_closed(sock: socket.socket) -> bytes:
+    """The whole answer: headers and body may come in separate TCP segments."""
+    chunks = []
+    while chunk := sock.recv(4096):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
+
+def test_a_client_that_stalls_mid_body_gets_408_and_nothing_is_written(tmp_path: Path) -> None:
     context, engine, tokens, *_ = build(tmp_path)
     context.body_timeout_seconds = 0.3
     with serving(context) as client:
@@ -101,7 +108,7 @@ def test_a_client_that_stalls_mid_body_gets_408_and_nothing_is_written(tmp_path:
             sock.sendall(b"POST /alerts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                          b"Authorization: Bearer " + tokens[Role.ADMIN].encode() + b"\r\n"
                          b"Content-Length: 100\r\n\r\n{\"text_fr\": ")
-            answer = sock.recv(4096)
+            answer = read_until_closed(sock)
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert b"request_timeout" in answer
     with engine.connect() as conn:

@@ -251,9 +251,12 @@ class Simulator:
 
             modem.urc([creg_line(modem, unsolicited=True)])
 
-    def incoming(self, key: str | int, sender: str, text: str, now: datetime | None = None) -> int | None:
-        """An SMS from ``sender`` arrives on that modem's SIM; returns the storage index if stored."""
-        return sms_events.incoming(self.modem(key).modem, sender, text, now or utc_now())
+    def incoming(
+        self, key: str | int, sender: str, text: str, now: datetime | None = None, *, reverse: bool = False
+    ) -> int | None:
+        """An SMS from ``sender`` arrives on that modem's SIM (several parts when long, last first with
+        ``reverse``); returns the storage index of its first part if stored."""
+        return sms_events.incoming(self.modem(key).modem, sender, text, now or utc_now(), reverse=reverse)
 
     def set_network(self, key: str | int, **changes: Any) -> None:
         """Change report outcome/delay or submit delays of one modem at run time."""

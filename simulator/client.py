@@ -65,9 +65,11 @@ class SimulatorClient:
         suffix = f"/{kind}" if kind else ""
         return dict(self._call("DELETE", f"/modems/{modem}/faults{suffix}"))
 
-    def incoming(self, modem: str | int, sender: str, text: str) -> int | None:
-        """An SMS arrives on the modem's SIM; returns its storage index (None if shown with +CMT)."""
-        result = self._call("POST", f"/modems/{modem}/incoming", {"sender": sender, "text": text})
+    def incoming(self, modem: str | int, sender: str, text: str, *, reverse: bool = False) -> int | None:
+        """An SMS arrives on the modem's SIM (a long text as a concatenated SMS, last part first with
+        ``reverse``); returns the storage index of its first part (None if shown with +CMT)."""
+        body = {"sender": sender, "text": text, "reverse": reverse}
+        result = self._call("POST", f"/modems/{modem}/incoming", body)
         index = result["index"]
         return None if index is None else int(index)
 

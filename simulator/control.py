@@ -155,10 +155,10 @@ def route(  # noqa: PLR0911, PLR0912 - a flat routing table reads best
             sim.clear_faults(key, rest[1] if len(rest) == 2 else None)
             return handle.status()
         if method == "POST" and rest == ["incoming"]:
-            sender, text = body.get("sender"), body.get("text")
-            if not isinstance(sender, str) or not isinstance(text, str):
-                raise BadRequestError('"sender" and "text" strings are required')
-            return {"index": sim.incoming(key, sender, text)}
+            sender, text, reverse = body.get("sender"), body.get("text"), body.get("reverse", False)
+            if not isinstance(sender, str) or not isinstance(text, str) or not isinstance(reverse, bool):
+                raise BadRequestError('"sender" and "text" strings are required ("reverse": true or false)')
+            return {"index": sim.incoming(key, sender, text, reverse=reverse)}
         if method == "POST" and rest == ["network"]:
             return _network(sim, key, body)
         if method == "POST" and rest == ["unplug"]:

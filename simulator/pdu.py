@@ -16,6 +16,7 @@ Conventions callers rely on:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -396,23 +397,42 @@ def encode_timestamp(moment: datetime) -> bytes:
     return bytes(_bcd_swapped(v) for v in fields) + bytes((tz,))
 
 
-def encode_deliver(*, sender: str, text: str, smsc: str, timestamp: datetime) -> str:
+def encode_deliver(
+    *, sender: str, text: str, smsc: str, timestamp: datetime, concat: Concat | None = None, more: bool = False
+) -> str:
     """SMS-DELIVER PDU in hex, with its SMSC field, for +CMT and AT+CMGR in PDU mode.
 
-    GSM 7-bit when every character allows it, else UCS-2. One segment only: more than 160 septets
-    (or 70 UTF-16 units) raises PduError.
+    GSM 7-bit when every character allows it, else UCS-2. ``concat`` makes it one part of a
+    concatenated message (8-bit reference IE); ``more`` sets "more messages to send" (TP-MMS=0), as
+    the SMSC does between the parts. Text over one PDU's capacity raises PduError: split it first with
+    :func:`split_deliver_text`.
     """
+    header = b""
+    if concat is not None:
+        if not (0 <= concat.reference <= 0xFF and 1 <= concat.sequence <= concat.total <= 0xFF):
+            raise PduError(f"concatenation {concat} is not a valid 8-bit reference IE")
+        header = bytes((5, 0x00, 3, concat.reference, concat.total, concat.sequence))
     if is_gsm7(text):
+        fill_bits = (7 - (len(header) * 8) % 7) % 7
+        header_septets = (len(header) * 8 + fill_bits) // 7
         septets = encode_gsm7(text)
-        if len(septets) > _MAX_SEPTETS:
-            raise PduError(f"text takes {len(septets)} septets, one SMS-DELIVER holds {_MAX_SEPTETS}")
-        dcs, udl, user_data = 0x00, len(septets), pack_septets(septets)
+        if header_septets + len(septets) > _MAX_SEPTETS:
+            raise PduError(f"text takes {len(septets)} septets, one SMS-DELIVER holds "
+                           f"{_MAX_SEPTETS - header_septets}")  # fmt: skip
+        # The header's octets, then the septets shifted past the fill bits; the header's last octet
+        # and the fill bits never overlap because the fill starts on an octet boundary.
+        dcs, udl = 0x00, header_septets + len(septets)
+        user_data = header + pack_septets(septets, fill_bits)
     else:
-        user_data = text.encode("utf-16-be", "surrogatepass")
-        if len(user_data) > _MAX_USER_DATA_OCTETS:
-            raise PduError(f"text takes {len(user_data) // 2} UCS-2 units, one SMS-DELIVER holds 70")
-        dcs, udl = 0x08, len(user_data)
-    first = 0x04  # SMS-DELIVER, TP-MMS=1: no more messages waiting
+        body = text.encode("utf-16-be", "surrogatepass")
+        if len(header) + len(body) > _MAX_USER_DATA_OCTETS:
+            raise PduError(f"text takes {len(body) // 2} UCS-2 units, one SMS-DELIVER holds "
+                           f"{(_MAX_USER_DATA_OCTETS - len(header)) // 2}")  # fmt: skip
+        dcs, user_data = 0x08, header + body
+        udl = len(user_data)
+    first = 0x00 if more else 0x04  # SMS-DELIVER; TP-MMS=1 (0x04): no more messages waiting
+    if header:
+        first |= 0x40  # TP-UDHI: the user data starts with a header
     tpdu = (
         bytes((first,))
         + _encode_originator(sender)
@@ -422,6 +442,33 @@ def encode_deliver(*, sender: str, text: str, smsc: str, timestamp: datetime) ->
         + user_data
     )
     return (_encode_smsc(smsc) + tpdu).hex().upper()
+
+
+def split_deliver_text(text: str) -> list[str]:
+    """The texts of the parts an SMSC cuts ``text`` into: one part when it fits a single SMS-DELIVER,
+    else 153 septets (GSM 7-bit) or 67 UCS-2 units per part, never splitting an escape sequence or a
+    surrogate pair (what real handsets and SMSCs avoid too)."""
+    if is_gsm7(text):
+        if len(encode_gsm7(text)) <= _MAX_SEPTETS:
+            return [text]
+        return _split_by(text, 153, lambda ch: len(encode_gsm7(ch)))
+    if len(text.encode("utf-16-be", "surrogatepass")) <= _MAX_USER_DATA_OCTETS:
+        return [text]
+    return _split_by(text, 67, lambda ch: len(ch.encode("utf-16-be", "surrogatepass")) // 2)
+
+
+def _split_by(text: str, capacity: int, cost: Callable[[str], int]) -> list[str]:
+    parts: list[str] = []
+    current, used = "", 0
+    for ch in text:
+        size = cost(ch)
+        if used + size > capacity:
+            parts.append(current)
+            current, used = "", 0
+        current += ch
+        used += size
+    parts.append(current)
+    return parts
 
 
 def encode_status_report(

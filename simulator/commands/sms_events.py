@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from simulator.charset import encode_te
 from simulator.commands.network_cmds import creg_line
 from simulator.commands.sms_store import pdu_length, scts
 from simulator.network import OUTCOME_STATUS
-from simulator.pdu import encode_deliver, encode_status_report
+from simulator.pdu import Concat, PduError, encode_deliver, encode_status_report, split_deliver_text
 
 if TYPE_CHECKING:
     from simulator.modem import VirtualModem
@@ -18,18 +19,43 @@ if TYPE_CHECKING:
 #: Sender of the SMS that the "urc" fault (kind cmti) makes arrive.
 FAULT_SENDER = "+33639980099"
 
+# Concatenation references of incoming multipart SMS (one counter for all modems; 8 bits used).
+_CONCAT_REFERENCES = itertools.count(1)
 
-def incoming(modem: VirtualModem, sender: str, text: str, now: datetime, *, flush: bool = True) -> int | None:
-    """An SMS arrives for the modem's SIM; returns its storage index (None when shown with +CMT or lost).
 
-    Raises simulator.pdu.PduError when the text does not fit one SMS-DELIVER.
+def incoming(
+    modem: VirtualModem, sender: str, text: str, now: datetime, *, flush: bool = True, reverse: bool = False
+) -> int | None:
+    """An SMS arrives for the modem's SIM; returns the storage index of its first part (None when shown
+    with +CMT or lost).
+
+    A text longer than one SMS-DELIVER arrives as a concatenated message, one PDU (and one +CMTI or +CMT)
+    per part, as an SMSC delivers it; ``reverse`` delivers the parts last first, as networks sometimes do.
+    Raises simulator.pdu.PduError when the text cannot be encoded (e.g. over 255 parts).
     """
-    pdu = encode_deliver(sender=sender, text=text, smsc=modem.csca[0], timestamp=now)
+    parts = split_deliver_text(text)
+    if len(parts) > 0xFF:
+        raise PduError(f"text needs {len(parts)} parts, a concatenated SMS holds at most 255")
+    reference = next(_CONCAT_REFERENCES) & 0xFF
+    modem.events({"event": "incoming", "time": now.isoformat(), "modem": modem.name, "sender": sender, "text": text,
+                  "parts": len(parts)})  # fmt: skip
+    order = range(len(parts) - 1, -1, -1) if reverse else range(len(parts))
+    indexes = []
+    for position, i in enumerate(order):
+        concat = Concat(reference, len(parts), i + 1, 8) if len(parts) > 1 else None
+        pdu = encode_deliver(sender=sender, text=parts[i], smsc=modem.csca[0], timestamp=now, concat=concat,
+                             more=position < len(parts) - 1)  # fmt: skip
+        indexes.append(_deliver_part(modem, sender, parts[i], pdu, now, flush=flush))
+    return indexes[0]
+
+
+def _deliver_part(
+    modem: VirtualModem, sender: str, text: str, pdu: str, now: datetime, *, flush: bool
+) -> int | None:
+    """Route one SMS-DELIVER per AT+CNMI <mt>: 2/3 -> +CMT, 1 -> stored and +CMTI, 0 -> stored silently."""
     mode, mt = modem.settings.cnmi[0], modem.settings.cnmi[1]
-    text_mode = modem.settings.cmgf == 1
-    modem.events({"event": "incoming", "time": now.isoformat(), "modem": modem.name, "sender": sender, "text": text})
     if mt in (2, 3) and mode != 0:
-        if text_mode:
+        if modem.settings.cmgf == 1:
             header = f'+CMT: "{encode_te(sender, modem.settings.cscs)}",,"{scts(now)}"'
             _urc(modem, [header, encode_te(text, modem.settings.cscs)], flush)
         else:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
+from gsmmodem.pdu import decodeSmsPdu
 
 from simulator.app import Simulator
 from simulator.client import ControlError
@@ -130,6 +132,23 @@ def test_incoming_through_control(simulator: Simulator, term: AtTerminal) -> Non
     term.read_until(rf'\+CMTI: "SM",{index}\r\n'.encode())
     term.command("AT+CMGF=1")
     assert b"\r\nSTOP\r\n" in term.command(f"AT+CMGR={index}")
+
+
+def test_a_long_incoming_sms_arrives_as_concatenated_parts(simulator: Simulator, term: AtTerminal) -> None:
+    text = "Vu un homme armé près du port de Marigot, veste rouge, il part vers Sandy Ground. " * 3
+    first = simulator.client.incoming("modem0", "+33639980002", text, reverse=True)
+    indexes = [int(i) for i in re.findall(rb'\+CMTI: "SM",(\d+)', term.read_until(rb'(\+CMTI: "SM",\d+\r\n\s*){2}'))]
+    assert indexes[0] == first
+    parts = {}
+    for index in indexes:
+        pdu = re.search(rb"\+CMGR: [^\r]*\r\n([0-9A-F]+)\r\n", term.command(f"AT+CMGR={index}"))[1].decode()  # type: ignore[index]
+        decoded = decodeSmsPdu(pdu)
+        (ie,) = decoded["udh"]
+        parts[ie.number] = (ie.parts, decoded["text"])
+    assert sorted(parts) == [1, 2] and {total for total, _ in parts.values()} == {2}
+    assert parts[1][1] + parts[2][1] == text
+    (event,) = simulator.client.events("incoming")
+    assert (event["text"], event["parts"]) == (text, 2)
 
 
 def test_unplug_gives_eio_and_replug_restores_stable_path(simulator: Simulator, term: AtTerminal) -> None:

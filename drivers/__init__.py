@@ -12,6 +12,7 @@ from drivers.base import (
     EventCallback,
     IncomingSms,
     LateSubmitResult,
+    MessagePart,
     Modem,
     ModemEvent,
     ModemInfo,
@@ -19,6 +20,7 @@ from drivers.base import (
     ModemStateChanged,
     SubmitResult,
     TextPolicy,
+    utf16_text,
 )
 from drivers.errors import (
     CommandFailed,
@@ -40,8 +42,8 @@ from drivers.text import Encoding, TextInfo, analyse, fold_gsm
 
 __all__ = [
     "AtModem", "Backoff", "CommandFailed", "DeliveryReport", "Encoding", "EventCallback", "IncomingSms",
-    "InvalidMessage", "LateSubmitResult", "Modem", "ModemError", "ModemEvent", "ModemGone", "ModemInfo",
+    "InvalidMessage", "LateSubmitResult", "MessagePart", "Modem", "ModemError", "ModemEvent", "ModemGone", "ModemInfo",
     "ModemState", "ModemStateChanged", "ModemTimeout", "NotRegistered", "PartialSubmit", "PinRequired",
     "PortSettings", "SimFailure", "SubmitOutcomeUnknown", "SubmitRejected", "SubmitResult", "TextInfo",
-    "TextPolicy", "analyse", "classify_cms", "fold_gsm", "partial_submit",
+    "TextPolicy", "analyse", "classify_cms", "fold_gsm", "partial_submit", "utf16_text",
 ]

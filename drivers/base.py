@@ -49,16 +49,33 @@ class DeliveryReport:
 
 
 @dataclass(frozen=True)
+class MessagePart:
+    """Where one segment of a concatenated SMS belongs: its reference, the number of parts, its number (1-based)."""
+
+    reference: int
+    total: int
+    number: int
+
+
+@dataclass(frozen=True)
 class IncomingSms:
     """A message received by the modem's SIM; ``received_at`` is the sender's SMSC timestamp, in UTC.
 
-    Each segment of a concatenated message arrives as its own event (no reassembly yet).
+    Each segment of a concatenated message arrives as its own event with ``part`` set; the gateway joins
+    them (durably: parts may arrive minutes apart, across a restart). A part's ``text`` may then begin or
+    end with half of a UTF-16 surrogate pair that its neighbour completes; ``utf16_text`` joins them.
     """
 
     modem_id: str
     sender: str
     text: str
     received_at: datetime
+    part: MessagePart | None = None
+
+
+def utf16_text(pieces: list[str]) -> str:
+    """Join texts whose boundaries may split a surrogate pair; an unpaired half becomes U+FFFD."""
+    return "".join(pieces).encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")
 
 
 @dataclass(frozen=True)

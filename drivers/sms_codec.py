@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gsmmodem.exceptions import EncodingError
-from gsmmodem.pdu import decodeSmsPdu, encodeSmsSubmitPdu
+from gsmmodem.pdu import Concatenation, decodeSmsPdu, encodeSmsSubmitPdu
 
-from drivers.base import DeliveryReport, IncomingSms
+from drivers.base import DeliveryReport, IncomingSms, MessagePart, utf16_text
 from drivers.errors import InvalidMessage
 
 
@@ -60,6 +60,20 @@ def _utc(value: object) -> datetime | None:
     return value.astimezone(UTC) if isinstance(value, datetime) else None
 
 
+def _concatenation(elements: list[object]) -> MessagePart | None:
+    """The concatenation IE (8- or 16-bit reference) of a user data header; None for a one-part message.
+
+    A header that announces an impossible part (0 parts, number outside 1..total) is ignored, as
+    handsets do: the text is shown as a message of its own rather than dropped.
+    """
+    for element in elements:
+        if isinstance(element, Concatenation):
+            total, number = int(element.parts), int(element.number)
+            if total > 1 and 1 <= number <= total:
+                return MessagePart(int(element.reference), total, number)
+    return None
+
+
 def decode_received(pdu_hex: str, modem_id: str) -> IncomingSms | DeliveryReport:
     """Decode a PDU read from storage (AT+CMGR/AT+CMGL) or pushed (+CMT/+CDS).
 
@@ -72,9 +86,12 @@ def decode_received(pdu_hex: str, modem_id: str) -> IncomingSms | DeliveryReport
     kind = data.get("type")
     if kind == "SMS-DELIVER":
         received = _utc(data.get("time")) or datetime.now(UTC)
-        # The library decodes UCS-2 unit by unit: join surrogate pairs back into characters.
-        text = str(data.get("text") or "").encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")
-        return IncomingSms(modem_id, str(data.get("number") or ""), text, received)
+        # The library decodes UCS-2 unit by unit: a part keeps its units as they are (the next part may
+        # complete a surrogate pair); a whole message gets its pairs joined back into characters now.
+        raw = str(data.get("text") or "")
+        part = _concatenation(data.get("udh") or [])
+        text = raw if part is not None else utf16_text([raw])
+        return IncomingSms(modem_id, str(data.get("number") or ""), text, received, part)
     if kind == "SMS-STATUS-REPORT":
         status = int(data["status"])
         return DeliveryReport(

@@ -25,6 +25,7 @@ from drivers import (
     SubmitOutcomeUnknown,
     SubmitRejected,
     analyse,
+    utf16_text,
 )
 
 sim_app = pytest.importorskip("simulator.app")
@@ -158,6 +159,16 @@ def test_incoming_sms_becomes_an_event_and_is_deleted(opened: tuple[Rig, AtModem
     sms = rig.events.wait_for(lambda e: isinstance(e, IncomingSms))
     assert isinstance(sms, IncomingSms)
     assert (sms.sender, sms.text, sms.modem_id) == (SENDER, "STOP", "m0")
+
+
+def test_a_long_incoming_sms_comes_as_parts_with_their_place(opened: tuple[Rig, AtModem]) -> None:
+    rig, _modem = opened
+    text = "Un homme cagoulé rôde derrière la boulangerie de Concordia depuis une heure, il regarde les vitrines."
+    rig.client.incoming(0, SENDER, text, reverse=True)
+    parts = [rig.events.wait_for(lambda e, n=n: isinstance(e, IncomingSms) and e.part is not None
+                                 and e.part.number == n) for n in (1, 2)]  # fmt: skip
+    assert all(isinstance(p, IncomingSms) and p.part is not None and p.part.total == 2 for p in parts)
+    assert utf16_text([p.text for p in parts if isinstance(p, IncomingSms)]) == text
 
 
 def test_messages_left_in_storage_are_delivered_on_open(rig: Rig) -> None:

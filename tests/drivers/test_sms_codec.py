@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from gsmmodem.pdu import decodeSmsPdu
 
-from drivers.base import DeliveryReport, IncomingSms
+from drivers.base import DeliveryReport, IncomingSms, MessagePart, utf16_text
 from drivers.errors import InvalidMessage
 from drivers.sms_codec import decode_received, encode_submit
+from simulator.pdu import Concat, encode_deliver
 
 NUMBER = "+33639980001"
 
@@ -65,6 +66,34 @@ def test_decode_status_report_and_finality() -> None:
     assert isinstance(pending, DeliveryReport) and not pending.final and not pending.delivered
     failed = decode_received(REPORT[:-2] + "41", "m1")
     assert isinstance(failed, DeliveryReport) and failed.final and not failed.delivered
+
+
+def _part(text: str, total: int, number: int, reference: int = 42) -> str:
+    # Built by the simulator's own encoder: an independent codec on the other side of the line.
+    return encode_deliver(sender=NUMBER, text=text, smsc="+33639980000", timestamp=datetime(2026, 11, 28, tzinfo=UTC),
+                          concat=Concat(reference, total, number, 8))  # fmt: skip
+
+
+def test_a_part_of_a_concatenated_sms_says_where_it_belongs() -> None:
+    sms = decode_received(_part("Vu deux hommes ", 2, 1), "m1")
+    assert isinstance(sms, IncomingSms)
+    assert (sms.text, sms.part) == ("Vu deux hommes ", MessagePart(reference=42, total=2, number=1))
+    whole = decode_received(DELIVER, "m1")
+    assert isinstance(whole, IncomingSms) and whole.part is None
+
+
+def test_a_surrogate_pair_split_between_parts_is_joined_back() -> None:
+    first = decode_received(_part("Merci \ud83d", 2, 1), "m1")
+    second = decode_received(_part("\udc4d à vous", 2, 2), "m1")
+    assert isinstance(first, IncomingSms) and isinstance(second, IncomingSms)
+    assert utf16_text([first.text, second.text]) == "Merci 👍 à vous"
+    assert utf16_text([first.text]) == "Merci \ufffd"  # half a pair alone: replaced, never an encoding error
+
+
+def test_an_impossible_concatenation_header_is_shown_as_a_message_of_its_own() -> None:
+    pdu = _part("x", 2, 2).replace("050003" + "2A0202", "050003" + "2A0203")  # part 3 of 2
+    sms = decode_received(pdu, "m1")
+    assert isinstance(sms, IncomingSms) and sms.part is None and sms.text == "x"
 
 
 def test_undecodable_pdu() -> None:

@@ -36,7 +36,7 @@ from gateway.dispatch.wakeup import Wakeup
 from gateway.logs import event
 from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.store import Outbox
-from gateway.replies.handler import handle_incoming
+from gateway.replies.receive import Receiver
 from gateway.sdnotify import Notifier, watchdog_interval
 from gateway.settings import (
     ConfigError,
@@ -119,12 +119,22 @@ class Daemon:
         self.scheduler = DailyScheduler(self.sessions, self.outbox, campaigns=settings.campaigns, hours=hours,
                                         text=settings.text)
 
+    def _receiver(self) -> Receiver:
+        # Built per use from the current settings, which SIGHUP may have replaced.
+        window = timedelta(minutes=self.settings.inbox.incomplete_after_minutes)
+        return Receiver(self.sessions, self.outbox, self.settings.text, window)
+
     def _incoming(self, sms: IncomingSms) -> None:
-        now = datetime.now(UTC)
-        with self.sessions.begin() as session:
-            result = handle_incoming(session, sms.sender, sms.text, sms.received_at, outbox=self.outbox, now=now,
-                                     text_settings=self.settings.text, modem_id=sms.modem_id)
-        event(log, "reply handled", sender=sms.sender, kind=getattr(result, "kind", "?"))
+        result = self._receiver().receive(sms, datetime.now(UTC))
+        if result is None:
+            assert sms.part is not None
+            event(log, "reply part stored", sender=sms.sender, part=f"{sms.part.number}/{sms.part.total}")
+        else:
+            event(log, "reply handled", sender=sms.sender, kind=result.kind)
+
+    def _flush_incomplete_replies(self) -> None:
+        for result in self._receiver().flush_incomplete(datetime.now(UTC)):
+            event(log, "incomplete reply handled", level=logging.WARNING, sender=result.sender, kind=result.kind)
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self._signals.put(signum)
@@ -156,6 +166,9 @@ class Daemon:
         if listener is not None:
             listener.start()  # commands in other processes (vigicommerce alert send) wake the workers
         api.start()
+        # Every minute, and once at start: a long reply whose last parts never came still reaches the inbox.
+        self.scheduler.scheduler.add_job(self._flush_incomplete_replies, "interval", minutes=1, id="incomplete-replies",
+                                         next_run_time=datetime.now(UTC), coalesce=True, max_instances=1)
         self.scheduler.start()
         self.notifier.ready(self.dispatcher.summary())
         event(log, "gateway started", modems=len(self.settings.modems), database=self.settings.database.url)

@@ -127,6 +127,12 @@ class CampaignSettings(_Section):
     retention_days: int = Field(365, ge=1)
 
 
+class InboxSettings(_Section):
+    incomplete_after_minutes: float = Field(
+        30.0, gt=0, description="a concatenated reply still missing parts after this long is shown as it is"
+    )
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -151,6 +157,7 @@ class Settings(BaseSettings):
     text: TextSettings = TextSettings()
     registry: RegistrySettings = RegistrySettings()
     campaigns: CampaignSettings = CampaignSettings()
+    inbox: InboxSettings = InboxSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="after")

@@ -252,3 +252,33 @@ def test_a_burst_of_signals_still_stops_cleanly(tmp_path: Path) -> None:
                 time.sleep(0.002)
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=60) == 0, log.read_text()[-3000:]
+
+
+def inbox(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT sender, text FROM inbox_message ORDER BY id").fetchall()
+
+
+def test_long_replies_reach_the_inbox_whole_even_across_a_kill(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
+    upgrade(f"sqlite:///{db}")
+    sighting = ("Bonjour, deux individus en scooter rôdent devant la bijouterie de la rue de Hollande, casque "
+                "noir, ils sont partis vers Marigot à 14 h 10. Le commerçant d'à côté les a vus aussi hier.")
+    second = "Ils sont revenus, même scooter, garé derrière l'église de Grand-Case. Plaque non visible. " * 2
+    with running_simulator(tmp_path, modems=1) as sim:
+        write_config(config, db, [m.device_path for m in sim.modems])
+        with daemon(config, log) as process:
+            wait_for(lambda: "gateway started" in log.read_text(), what="start")
+            sim.client.incoming(0, "+33639980007", sighting, reverse=True)  # 3 UCS-2 parts, last first
+            wait_for(lambda: inbox(db), what="the reply in the inbox")
+            process.kill()  # SIGKILL: the next reply arrives while the gateway is down
+            process.wait()
+        sim.client.incoming(0, "+33639980008", second)
+        with daemon(config, log) as process:
+            wait_for(lambda: len(inbox(db)) == 2, what="the reply left on the SIM")
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0
+    assert inbox(db) == [("+33639980007", sighting), ("+33639980008", second)]
+    assert "reply part stored" in log.read_text()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM inbox_fragment WHERE NOT consumed").fetchone() == (0,)

@@ -18,10 +18,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -46,6 +46,18 @@ BULK_CHUNK = 5000
 UNKNOWN_PREFIX = "outcome unknown: "
 S, E = MessageState, MessageEvent
 _NO_SYNC = {"synchronize_session": False}
+# Built once: this statement runs between two submits of every modem, so its construction cost counts.
+_MESSAGES = cast(Table, M.__table__)
+_PARTS = cast(Table, SubmittedPart.__table__)
+_T = _MESSAGES.c
+_MARK_SENT = (
+    update(_MESSAGES)
+    .where(_T.id == bindparam("b_id"), _T.state == S.SENDING, _T.worker_id == bindparam("b_worker"))
+    .values(state=transition(S.SENDING, E.SENT), message_refs=bindparam("b_refs"), segments=bindparam("b_segments"),
+            encoding=bindparam("b_encoding"), sent_at=bindparam("b_at"), last_error=None)
+    .returning(_T.modem_id)
+)  # fmt: skip
+_INSERT_PART = insert(_PARTS)
 _CLAIM_COLUMNS = (
     M.id, M.recipient, M.text, M.priority, M.attempts, M.max_attempts, M.expires_at, M.alert_id,
     M.campaign_id, M.created_at,
@@ -177,24 +189,18 @@ class Outbox(OutboxReader):
         ``also`` writes more in the same transaction (the SIM budget counters): one disk sync per message.
         """
         with self._sessions.begin() as session:
-            row = session.execute(
-                self._held(message_id, worker_id, E.SENT)
-                .values(
-                    message_refs=",".join(str(r) for r in refs), segments=segments, encoding=encoding,
-                    sent_at=now, last_error=None,
-                )
-                .returning(M.modem_id),
-                execution_options=_NO_SYNC,
-            ).first()  # fmt: skip
+            row = session.execute(_MARK_SENT, {
+                "b_id": message_id, "b_worker": worker_id, "b_refs": ",".join(str(r) for r in refs),
+                "b_segments": segments, "b_encoding": encoding, "b_at": now,
+            }).first()  # fmt: skip
             if row is None:
                 raise StaleClaim(message_id, worker_id)
-            session.add_all(
-                SubmittedPart(
-                    message_id=message_id, part_no=i, modem_id=row.modem_id, reference=ref % 256,
-                    submitted_at=now, final=False,
-                )
+            # Core insert, not the ORM's unit of work: this commit sits between two submits of a modem.
+            session.execute(_INSERT_PART, [
+                {"message_id": message_id, "part_no": i, "modem_id": row.modem_id, "reference": ref % 256,
+                 "submitted_at": now, "final": False}
                 for i, ref in enumerate(refs, start=1)
-            )  # fmt: skip
+            ])  # fmt: skip
             if also is not None:
                 also(session)
 
@@ -335,8 +341,9 @@ class Outbox(OutboxReader):
         """
         final = final or delivered
         with self._sessions.begin() as session:
-            part = session.scalars(
-                select(SubmittedPart)
+            # Core rows, not ORM objects: this transaction holds the writer lock that mark_sent waits for.
+            part = session.execute(
+                select(SubmittedPart.id, SubmittedPart.message_id, SubmittedPart.part_no)
                 .where(
                     SubmittedPart.modem_id == modem_id,
                     SubmittedPart.reference == reference % 256,
@@ -348,8 +355,10 @@ class Outbox(OutboxReader):
             ).first()
             if part is None:
                 return None
-            part.delivered, part.final, part.reported_at = delivered, final, now
-            session.flush()
+            session.execute(
+                update(_PARTS).where(_PARTS.c.id == part.id)
+                .values(delivered=delivered, final=final, reported_at=now)
+            )  # fmt: skip
             parts = session.execute(
                 select(SubmittedPart.delivered, SubmittedPart.final).where(SubmittedPart.message_id == part.message_id)
             ).all()

@@ -65,8 +65,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'alerts.db'}")
+def world(database_url: str) -> Iterator[World]:
+    engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     with session_factory(engine)() as s:
         load_reference(s, DATA)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, text, update
@@ -20,8 +19,8 @@ NOW = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> Iterator[Session]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'audit.db'}")
+def session(database_url: str) -> Iterator[Session]:
+    engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     with Session(engine) as s:
         yield s

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from gateway.dispatch.budgets import SimBudget, SimBudgets, SimState, choose
@@ -17,20 +14,11 @@ from gateway.storage.migrate import upgrade_engine
 T0 = datetime(2025, 3, 10, 15, 0, tzinfo=UTC)  # 11:00 in Marigot
 A, B = "208150000000001", "208150000000002"
 N1, N2, N3 = "+33639980001", "+33639980002", "+33639980003"
-POSTGRES_URL = os.environ.get("VIGI_TEST_POSTGRES_URL")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path}/budgets.db")
-    else:
-        if not POSTGRES_URL:
-            pytest.skip("VIGI_TEST_POSTGRES_URL is not set")
-        engine = make_engine(POSTGRES_URL)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
     upgrade_engine(engine)
     yield engine
     engine.dispose()

@@ -38,8 +38,8 @@ DAYS = [60, 30, 7]
 
 
 @pytest.fixture
-def factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'campaigns.db'}"
+def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
+    url = database_url
     migrate.upgrade(url)
     engine = make_engine(url)
     sessions = session_factory(engine)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from gateway.outbox.errors import InvalidMessage, StaleClaim
@@ -22,26 +20,12 @@ from gateway.storage.migrate import upgrade_engine
 
 T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 NUMBERS = [f"+336399800{i:02d}" for i in range(1, 60)]
-POSTGRES_URL = os.environ.get("VIGI_TEST_POSTGRES_URL")
 
 
-def _fresh_engine(kind: str, tmp_path: object) -> Engine:
-    if kind == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path}/outbox.db")
-    else:
-        if not POSTGRES_URL:
-            pytest.skip("VIGI_TEST_POSTGRES_URL is not set")
-        engine = make_engine(POSTGRES_URL)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
     upgrade_engine(engine)
-    return engine
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[Engine]:
-    engine = _fresh_engine(request.param, tmp_path)
     yield engine
     engine.dispose()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from pytest_mock import MockerFixture
@@ -33,8 +32,8 @@ def parts_of(text: str, size: int, *, reference: int = 9, sender: str = SENDER, 
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'inbox.db'}"
+def engine(database_url: str) -> Iterator[Engine]:
+    url = database_url
     migrate.upgrade(url)
     engine = make_engine(url)
     yield engine
@@ -114,11 +113,12 @@ def test_a_message_missing_parts_is_shown_with_the_gap_after_the_window(engine: 
     assert waiting(engine) == 0
 
 
-def test_parts_survive_a_restart(engine: Engine, tmp_path: Path) -> None:
+def test_parts_survive_a_restart(engine: Engine) -> None:
     first, second = parts_of(TEXT, 60)
     receiver(engine).receive(first, NOW)
+    url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
-    reopened = make_engine(f"sqlite:///{tmp_path / 'inbox.db'}")
+    reopened = make_engine(url)
     try:
         assert receiver(reopened).receive(second, NOW + timedelta(minutes=3)) is not None
         assert inbox(reopened) == [(SENDER, TEXT)]

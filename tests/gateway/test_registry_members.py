@@ -35,8 +35,8 @@ OTHER = "078984705"
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> Iterator[Session]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'reg.db'}")
+def session(database_url: str) -> Iterator[Session]:
+    engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     with Session(engine) as s:
         load_reference(s, DATA)

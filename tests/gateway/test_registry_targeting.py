@@ -26,8 +26,8 @@ NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> Iterator[Session]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'target.db'}")
+def session(database_url: str) -> Iterator[Session]:
+    engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     with Session(engine) as s:
         load_reference(s, DATA)

@@ -34,8 +34,8 @@ TEXT = TextSettings()
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[Session, Outbox]]:
-    url = f"sqlite:///{tmp_path / 'replies.db'}"
+def world(database_url: str) -> Iterator[tuple[Session, Outbox]]:
+    url = database_url
     migrate.upgrade(url)
     engine = make_engine(url)
     with session_factory(engine)() as s:

@@ -11,13 +11,16 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from drivers.base import IncomingSms, MessagePart
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
+from gateway.replies.receive import Receiver
+from gateway.settings import TextSettings
 from gateway.storage.db import make_engine, session_factory
 from gateway.storage.migrate import upgrade
 from simulator.testing import running_simulator
@@ -282,3 +285,23 @@ def test_long_replies_reach_the_inbox_whole_even_across_a_kill(tmp_path: Path) -
     assert "reply part stored" in log.read_text()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM inbox_fragment WHERE NOT consumed").fetchone() == (0,)
+
+
+def test_a_reply_left_incomplete_reaches_the_inbox_with_the_gap_marked(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
+    url = f"sqlite:///{db}"
+    upgrade(url)
+    engine = make_engine(url)
+    receiver = Receiver(session_factory(engine), Outbox(engine), TextSettings(), timedelta(minutes=30))
+    first = IncomingSms("m0", "+33639980009", "Deux hommes cagoulés devant ", datetime.now(UTC), MessagePart(4, 2, 1))
+    assert receiver.receive(first, datetime.now(UTC)) is None  # part 2 never comes (lost by the network)
+    engine.dispose()
+    with running_simulator(tmp_path, modems=1) as sim:
+        write_config(config, db, [m.device_path for m in sim.modems],
+                     extra="[inbox]\nincomplete_after_minutes = 0.005\n")  # 0.3 s
+        with daemon(config, log) as process:
+            wait_for(lambda: inbox(db), what="the incomplete reply in the inbox")
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0
+    assert inbox(db) == [("+33639980009", "Deux hommes cagoulés devant [… partie 2/2 manquante …]")]
+    assert "incomplete reply handled" in log.read_text()

@@ -1,5 +1,7 @@
 """``make run``: the gateway on four simulated modems with the 2,000 sample members, in ./var/demo.
 
+``VIGI_DEMO_DIR`` and ``VIGI_DEMO_PORT`` move it elsewhere (default ./var/demo and port 8080).
+
 Starts the simulator as its own process (as on a station rehearsal), writes a configuration pointing at its
 modems, creates the SQLite database, loads the reference lists and the sample members once, then runs the
 daemon in the foreground. Ctrl-C stops both.
@@ -10,14 +12,16 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VAR = ROOT / "var" / "demo"
-PORT = 8080
+# Overridable so that a test can run the demo beside another one (and beside anything on port 8080).
+VAR = Path(os.environ.get("VIGI_DEMO_DIR") or ROOT / "var" / "demo")
+PORT = int(os.environ.get("VIGI_DEMO_PORT") or 8080)
 API = f"http://127.0.0.1:{PORT}"
 
 
@@ -28,6 +32,9 @@ def _start_simulator() -> tuple[subprocess.Popen[bytes], dict[str, object]]:
         [sys.executable, "-m", "simulator", "--modems", "4", "--state-file", str(state),
          "--submit-log", str(VAR / "sim" / "submits.jsonl")],
         stdout=subprocess.DEVNULL,
+        # Its own session: Ctrl-C does not reach it, and it is stopped after the daemon (otherwise the ptys
+        # vanish under a daemon still stopping, which logs every modem as lost).
+        start_new_session=True,
     )
     deadline = time.monotonic() + 20
     while not state.exists():
@@ -68,6 +75,19 @@ def _token(config: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _wait_for_api(daemon: subprocess.Popen[bytes], timeout: float = 60.0) -> bool:
+    """True once the daemon accepts connections on the API port (so the printed curl works at once)."""
+    deadline = time.monotonic() + timeout
+    while daemon.poll() is None and time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
+        except OSError:
+            time.sleep(0.1)
+        else:
+            return True
+    return False
+
+
 def main() -> int:
     VAR.mkdir(parents=True, exist_ok=True)
     (VAR / "sim").mkdir(exist_ok=True)
@@ -84,23 +104,28 @@ def main() -> int:
         body = ('{"text_fr": "Vol à l’arraché signalé rue de Hollande : soyez vigilants.", '
                 '"text_en": "Bag snatching reported in Rue de Hollande: stay alert.", '
                 '"target": {"streets": ["Rue de Hollande"]}}')
-        print(
-            f"\nPasserelle de démonstration — base {VAR / 'gateway.db'}, 4 modems simulés, API {API}.\n\n"
-            f"Déposer une alerte :\n"
-            f"  curl -s -X POST {API}/alerts -H 'Authorization: Bearer {token}' \\\n"
-            f"       -H 'Content-Type: application/json' -d '{body}'\n"
-            f"Suivre l'alerte n° 1 :\n"
-            f"  .venv/bin/vigicommerce alert status 1 --watch --config {config}\n"
-            f"Ce que les téléphones ont reçu :\n"
-            f"  curl -s {control}/handsets | python3 -m json.tool\n"
-            f"File d'envoi et modems :\n"
-            f"  .venv/bin/vigicommerce outbox --config {config}\n"
-            f"  curl -s {API}/modems -H 'Authorization: Bearer {token}'\n\n"
-            f"Ctrl-C pour arrêter.\n",
-            flush=True,
-        )
-        daemon = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run", "--config", str(config)])  # noqa: S603
+        # Its own session too: Ctrl-C reaches this script only, which stops the daemon with one SIGTERM, as systemd
+        # does (a second signal landing while the interpreter exits would kill it with the default action).
+        daemon = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],  # noqa: S603
+                                  start_new_session=True)
         try:
+            if not _wait_for_api(daemon):
+                return daemon.wait()  # it said why on stderr (port taken, bad configuration...)
+            print(
+                f"\nPasserelle de démonstration — base {VAR / 'gateway.db'}, 4 modems simulés, API {API}.\n\n"
+                f"Déposer une alerte :\n"
+                f"  curl -s -X POST {API}/alerts -H 'Authorization: Bearer {token}' \\\n"
+                f"       -H 'Content-Type: application/json' -d '{body}'\n"
+                f"Suivre l'alerte n° 1 :\n"
+                f"  .venv/bin/vigicommerce alert status 1 --watch --config {config}\n"
+                f"Ce que les téléphones ont reçu :\n"
+                f"  curl -s {control}/handsets | python3 -m json.tool\n"
+                f"File d'envoi et modems :\n"
+                f"  .venv/bin/vigicommerce outbox --config {config}\n"
+                f"  curl -s {API}/modems -H 'Authorization: Bearer {token}'\n\n"
+                f"Ctrl-C pour arrêter.\n",
+                flush=True,
+            )
             return daemon.wait()
         except KeyboardInterrupt:
             daemon.send_signal(signal.SIGTERM)

@@ -69,8 +69,10 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # uvicorn's access log repeats what our API logs; keep its errors.
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # uvicorn's access log repeats what our API logs; APScheduler says "job executed" every minute and our
+    # jobs log what they did: keep their warnings and errors.
+    for chatty in ("uvicorn.access", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING if level != "DEBUG" else logging.DEBUG)
 
 
 def event(logger: logging.Logger, message: str, level: int = logging.INFO, **fields: Any) -> None:

@@ -220,4 +220,11 @@ def run(config_path: Path | None = None) -> int:
         daemon.install_signal_handlers()
     if stop_requested:
         daemon.request_stop()
-    return daemon.serve()
+    code = daemon.serve()
+    if threading.current_thread() is threading.main_thread():
+        # Stopped and about to exit: a further SIGTERM/SIGINT (an impatient operator, a supervisor repeating
+        # itself) must not turn exit 0 into death by signal. The interpreter's exit restores default actions
+        # for Python handlers, not for ignored signals.
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
+    return code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -255,6 +256,21 @@ def test_a_burst_of_signals_still_stops_cleanly(tmp_path: Path) -> None:
                 time.sleep(0.002)
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=60) == 0, log.read_text()[-3000:]
+
+
+def test_stop_signals_repeated_until_exit_still_exit_zero(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
+    with running_simulator(tmp_path, modems=1) as sim:
+        write_config(config, db, [m.device_path for m in sim.modems])
+        with daemon(config, log) as process:
+            wait_for(lambda: "gateway started" in log.read_text(), what="start")
+            # Ctrl-C, then SIGTERM again and again while it stops and while the interpreter exits.
+            process.send_signal(signal.SIGINT)
+            while process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.send_signal(signal.SIGTERM)
+                time.sleep(0.01)
+            assert process.returncode == 0, log.read_text()[-3000:]
 
 
 def inbox(db: Path) -> list[tuple[str, str]]:

@@ -226,7 +226,9 @@ class AtModem:
         return dataclasses.replace(info, operator=operator, signal_rssi=rssi, registered=True)
 
     def _sync(self, t: Transport) -> None:
-        # The first AT after a reset or with stale input may be eaten: try a few times, briefly.
+        # The first AT after a reset or with stale input may be eaten: try a few times, briefly. A modem
+        # still at the "> " prompt of a process killed mid-submit takes every AT as PDU text: ESC gets it out
+        # (what was typed is cancelled, nothing is sent).
         probe = min(self._settings.command_timeout, 2.0)
         for attempt in range(3):
             try:
@@ -235,6 +237,7 @@ class AtModem:
             except (ModemTimeout, CommandFailed):
                 if attempt == 2:
                     raise
+                t.escape(settle=probe)
 
     def _optional(self, t: Transport, cmd: str) -> list[str]:
         try:

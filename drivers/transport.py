@@ -154,6 +154,17 @@ class Transport:
                 raise SubmitOutcomeUnknown(f"{self._name}: second prompt after the PDU of {cmd}")
             return self._result(cmd, item)
 
+    def escape(self, settle: float) -> None:
+        """Send ESC: leaves a ``> `` prompt that a previous owner of the port left open (a process killed
+        between AT+CMGS and its PDU), where every AT we send is taken as PDU text. The modem answers OK (or
+        nothing, outside a prompt); that answer is waited for up to ``settle`` s and dropped."""
+        with self._command_lock:
+            with self._parser_lock:
+                self._parser.begin("<ESC>")
+            self._write(ESC)
+            with contextlib.suppress(ModemError):
+                self._wait("<ESC>", settle)
+
     def _begin(self, cmd: str, expect_prompt: bool) -> None:
         if self._gone is not None:
             raise ModemGone(str(self._gone))

@@ -27,6 +27,7 @@ from drivers import (
     analyse,
     utf16_text,
 )
+from simulator.testing import AtTerminal
 
 sim_app = pytest.importorskip("simulator.app")
 sim_client = pytest.importorskip("simulator.client")
@@ -151,6 +152,18 @@ def test_multipart_gsm7_and_ucs2_arrive_whole(opened: tuple[Rig, AtModem]) -> No
     assert (ucs.encoding, ucs.segments) == ("ucs2", analyse(exact).segments)
     assert rig.wait_handset(ALICE)[0]["text"] == long_gsm
     assert rig.wait_handset(BOB)[0]["text"] == exact
+
+
+def test_open_gets_a_modem_out_of_a_prompt_left_by_a_killed_process(rig: Rig) -> None:
+    with AtTerminal(rig.device) as term:  # a previous gateway, killed between AT+CMGS and its PDU
+        term.write(b"AT+CMGF=0\r")
+        term.read_until(rb"OK\r\n")
+        term.write(b"AT+CMGS=20\r")
+        term.read_until(rb"> ")
+        term.write(b"0011000B91")  # half a PDU, then the process dies
+    info = rig.modem().open()
+    assert info.registered
+    assert rig.client.submits() == []  # the half-typed message was cancelled, not sent
 
 
 def test_incoming_sms_becomes_an_event_and_is_deleted(opened: tuple[Rig, AtModem]) -> None:

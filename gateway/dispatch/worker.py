@@ -25,12 +25,15 @@ from gateway.dispatch.budgets import SimBudget, SimState
 from gateway.dispatch.policy import SendPolicy
 from gateway.dispatch.wakeup import Mailbox
 from gateway.logs import event
+from gateway.outbox.errors import OutboxError
 from gateway.outbox.models import Priority
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import ClaimedMessage, RecipientFilter
+from gateway.storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
+STORAGE_RETRY_SECONDS = 2.0  # while the database cannot be written (disk full), how often to try again
 IDLE_SECONDS = 2.0  # safety wake-up: work committed by another process (CLI, other station) still goes
 HEALTH_EVERY_SECONDS = 60.0
 
@@ -98,6 +101,9 @@ class ModemWorker:
         self._reopen_attempt = 0
         self._next_open = datetime.min.replace(tzinfo=UTC)
         self._last_health = time.monotonic()
+        # Outcomes the database could not take (disk full), in order: written before anything else is sent, so
+        # that a message the modem accepted is recorded late rather than sent twice.
+        self._unrecorded: list[Callable[[], object]] = []
         self._stop = threading.Event()
         self._gone = threading.Event()  # set from the driver's event thread, acted on by the worker's own
 
@@ -110,6 +116,8 @@ class ModemWorker:
             self._gone.clear()
             if self._open:
                 self._lost(now, ModemGone(f"{self.modem.modem_id}: the port went away"))
+        if self._unrecorded and not self._write_unrecorded():
+            return STORAGE_RETRY_SECONDS
         if not self._open:
             return self._try_open(now)
         if time.monotonic() - self._last_health > HEALTH_EVERY_SECONDS and not self._healthy(now):
@@ -164,6 +172,14 @@ class ModemWorker:
         held = budgets.numbers_held_by([i for i in others if i != imsi], now)
         return priorities, held, int(max(1, min(left, self.batch_size)))
 
+    def _try_release_all(self, now: datetime) -> int:
+        try:
+            return self.outbox.release(self.worker_id, now=now)
+        except StorageError as exc:
+            self._storage_failed(exc)
+            self._unrecorded.append(lambda: self.outbox.release(self.worker_id, now=now))
+            return 0
+
     def _try_open(self, now: datetime) -> float:
         if now < self._next_open:
             return (self._next_open - now).total_seconds()
@@ -194,9 +210,51 @@ class ModemWorker:
             return False
         return True
 
+    def _record(self, write: Callable[[], object]) -> bool:
+        """Write an outcome now, or keep it (in order) for when the database can take it again; False then.
+
+        Only storage failures are kept: the database is full or gone, the outcome is known and must not be
+        lost, and the message must not be resent meanwhile (its row stays claimed by this worker).
+        """
+        if not self._unrecorded:
+            try:
+                write()
+            except StorageError as exc:
+                self._storage_failed(exc)
+            else:
+                return True
+        self._unrecorded.append(write)
+        return False
+
+    def _write_unrecorded(self) -> bool:
+        """Write the outcomes kept by ``_record``, oldest first; False while the database still refuses."""
+        written = 0
+        while self._unrecorded:
+            try:
+                self._unrecorded[0]()
+            except StorageError as exc:
+                self._storage_failed(exc)
+                return False
+            except OutboxError as exc:  # e.g. the claim was recovered meanwhile: nothing left to record
+                event(log, "kept outcome dropped", logging.WARNING, modem=self.modem.modem_id, error=exc)
+            self._unrecorded.pop(0)
+            written += 1
+        self.status.last_error = None
+        event(log, "database writable again", logging.WARNING, modem=self.modem.modem_id, outcomes=written)
+        return True
+
+    def _storage_failed(self, exc: StorageError) -> None:
+        self.status.last_error = str(exc)
+        event(log, "database write failed", logging.ERROR, modem=self.modem.modem_id, error=exc,
+              kept=len(self._unrecorded) + 1)
+
+    def _release(self, ids: list[int] | None = None) -> None:
+        now = _now()
+        self._record(lambda: self.outbox.release(self.worker_id, now=now, ids=ids))
+
     def _lost(self, now: datetime, exc: ModemError) -> None:
         """The modem is gone or hung: give back every claim, close it, reopen later with backoff."""
-        released = self.outbox.release(self.worker_id, now=now)
+        released = len(self._unrecorded) if self._unrecorded else self._try_release_all(now)
         self.modem.close()
         self._open = self._cmms = False
         self._next_open = now + timedelta(seconds=self.backoff.next_delay(0, self.rng))
@@ -223,16 +281,16 @@ class ModemWorker:
             rest = batch[index:]
             if self._stop.is_set() or self.mailbox.preempting(min(m.priority for m in rest)):
                 # A more urgent message is waiting (or we are stopping): hand the rest back untouched.
-                self.outbox.release(self.worker_id, now=_now(), ids=[m.id for m in rest])
+                self._release([m.id for m in rest])
                 return 0.0
             segments = analyse(message.text, self.text_policy).segments
             wait = self.policy.take(self.modem.modem_id, segments)
             if wait > 0:
-                self.outbox.release(self.worker_id, now=_now(), ids=[m.id for m in rest])
+                self._release([m.id for m in rest])
                 return wait
             if not self._send_one(message):
                 if batch[index + 1 :]:
-                    self.outbox.release(self.worker_id, now=_now(), ids=[m.id for m in batch[index + 1 :]])
+                    self._release([m.id for m in batch[index + 1 :]])
                 return 0.0
         return 0.0
 
@@ -243,8 +301,9 @@ class ModemWorker:
             result = self.modem.submit(message.recipient, message.text, policy=self.text_policy)
         except SubmitOutcomeUnknown as exc:
             # Not resent at once: a late +CMGS or a report may still prove it left (a resend texts twice).
-            self.outbox.mark_unknown(message.id, self.worker_id, error=str(exc), now=_now(),
-                                     hold=self.late_result_hold)
+            now, error = _now(), str(exc)  # the closure may run later: ``exc`` is unbound after the block
+            self._record(lambda: self.outbox.mark_unknown(message.id, self.worker_id, error=error, now=now,
+                                                          hold=self.late_result_hold))
             self._unknown = message.id
             event(log, "submit outcome unknown", logging.WARNING, modem=modem_id, id=message.id,
                   to=message.recipient, hold=self.late_result_hold.total_seconds())
@@ -256,23 +315,25 @@ class ModemWorker:
             self._lost(_now(), exc)
             return False
         except ModemError as exc:
+            now, error = _now(), str(exc)
             if exc.retryable:
-                self.outbox.mark_retry(message.id, self.worker_id, error=str(exc), now=_now())
+                self._record(lambda: self.outbox.mark_retry(message.id, self.worker_id, error=error, now=now))
                 self.status.retried += 1
             else:
-                self.outbox.mark_failed(message.id, self.worker_id, error=str(exc), now=_now())
+                self._record(lambda: self.outbox.mark_failed(message.id, self.worker_id, error=error, now=now))
                 self.status.failed += 1
             self.status.last_error = str(exc)
             event(log, "submit failed", logging.WARNING, modem=modem_id, id=message.id, to=message.recipient,
                   error=exc, retryable=exc.retryable)
             return True
         now = _now()
-        self.outbox.mark_sent(message.id, self.worker_id, refs=result.references, segments=result.segments,
-                              encoding=result.encoding, now=now, also=self._count_send(message, result.segments, now))
+        recorded = self._record(lambda: self.outbox.mark_sent(
+            message.id, self.worker_id, refs=result.references, segments=result.segments, encoding=result.encoding,
+            now=now, also=self._count_send(message, result.segments, now)))  # fmt: skip
         self.status.sent += 1
         event(log, "sent", modem=modem_id, id=message.id, to=message.recipient, refs=result.references,
               priority=Priority(message.priority).name.lower())
-        return True
+        return recorded  # not recorded (disk full): send nothing more until it is
 
     def _count_send(self, message: ClaimedMessage, segments: int, now: datetime) -> Callable[[Session], None] | None:
         """The SIM budget counters, written in the same transaction as "sent" (one disk sync per message)."""
@@ -304,15 +365,25 @@ class ModemWorker:
             while not self._stop.is_set():
                 try:
                     delay = self.tick(_now())
+                except StorageError as exc:  # e.g. the claim, with the disk full: one line, not a traceback
+                    self._storage_failed(exc)
+                    delay = STORAGE_RETRY_SECONDS
                 except Exception:  # the loop must survive anything; the error is logged with its cause
                     log.exception("worker tick failed", extra={"fields": {"modem": self.modem.modem_id}})
                     delay = 1.0
                 if delay > 0:
                     self.mailbox.wait(delay)
         finally:
-            self.outbox.release(self.worker_id, now=_now())
-            self.modem.close()
-            self.status.state = "closed"
+            self._stop_cleanly()
+
+    def _stop_cleanly(self) -> None:
+        if not self._unrecorded or self._write_unrecorded():
+            self._try_release_all(_now())
+        if self._unrecorded:  # still refused: the rows stay claimed and go back to the queue at the next start
+            event(log, "outcomes not recorded at stop", logging.ERROR, modem=self.modem.modem_id,
+                  count=len(self._unrecorded))
+        self.modem.close()
+        self.status.state = "closed"
 
     def stop(self) -> None:
         self._stop.set()

@@ -51,10 +51,11 @@ class Rig:
 def rig(
     tmp_path: Path, *, modems: int = 2, per_minute: int = 10_000, batch_size: int = 10,
     night: bool = False, submit_timeout: float = 5.0, late_window: float = 0.5,
-    budgets: dict[int, dict[str, int]] | None = None, **sim_options: Any,
+    budgets: dict[int, dict[str, int]] | None = None, db_dir: Path | None = None, **sim_options: Any,
 ) -> Iterator[Rig]:
-    """``budgets`` maps a modem index to its budget keys (``budget_messages_per_day``, ...)."""
-    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    """``budgets`` maps a modem index to its budget keys (``budget_messages_per_day``, ...); ``db_dir`` puts
+    the database elsewhere than ``tmp_path`` (a small filesystem, to fill it)."""
+    url = f"sqlite:///{(db_dir or tmp_path) / 'gateway.db'}"
     upgrade(url)
     engine = make_engine(url)
     wakeup = Wakeup()

@@ -237,7 +237,8 @@ class AtModem:
             except (ModemTimeout, CommandFailed):
                 if attempt == 2:
                     raise
-                t.escape(settle=probe)
+                if attempt == 0:  # a prompt answers ESC at once: a short wait keeps a hung modem's reopen short
+                    t.escape(settle=min(probe, 0.5))
 
     def _optional(self, t: Transport, cmd: str) -> list[str]:
         try:

@@ -167,8 +167,7 @@ class Daemon:
             listener.start()  # commands in other processes (vigicommerce alert send) wake the workers
         api.start()
         # Every minute, and once at start: a long reply whose last parts never came still reaches the inbox.
-        self.scheduler.scheduler.add_job(self._flush_incomplete_replies, "interval", minutes=1, id="incomplete-replies",
-                                         next_run_time=datetime.now(UTC), coalesce=True, max_instances=1)
+        self.scheduler.every_minute(self._flush_incomplete_replies, "incomplete-replies")
         self.scheduler.start()
         self.notifier.ready(self.dispatcher.summary())
         event(log, "gateway started", modems=len(self.settings.modems), database=self.settings.database.url)

@@ -78,6 +78,11 @@ class DailyScheduler:
         )  # fmt: skip
         self.scheduler.start()
 
+    def every_minute(self, job: Callable[[], object], job_id: str) -> None:
+        """Run ``job`` now and then every minute on the same scheduler thread (housekeeping of other packages)."""
+        self.scheduler.add_job(job, "interval", minutes=1, id=job_id, next_run_time=self._clock(), coalesce=True,
+                               max_instances=1, replace_existing=True)  # fmt: skip
+
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)

@@ -49,13 +49,13 @@ _NO_SYNC = {"synchronize_session": False}
 # Built once: this statement runs between two submits of every modem, so its construction cost counts.
 _MESSAGES = cast(Table, M.__table__)
 _PARTS = cast(Table, SubmittedPart.__table__)
-_T = _MESSAGES.c
+_COLS = _MESSAGES.c
 _MARK_SENT = (
     update(_MESSAGES)
-    .where(_T.id == bindparam("b_id"), _T.state == S.SENDING, _T.worker_id == bindparam("b_worker"))
+    .where(_COLS.id == bindparam("b_id"), _COLS.state == S.SENDING, _COLS.worker_id == bindparam("b_worker"))
     .values(state=transition(S.SENDING, E.SENT), message_refs=bindparam("b_refs"), segments=bindparam("b_segments"),
             encoding=bindparam("b_encoding"), sent_at=bindparam("b_at"), last_error=None)
-    .returning(_T.modem_id)
+    .returning(_COLS.modem_id)
 )  # fmt: skip
 _INSERT_PART = insert(_PARTS)
 _CLAIM_COLUMNS = (

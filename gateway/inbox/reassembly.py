@@ -47,7 +47,8 @@ def join_parts(parts: Sequence[tuple[int, bytes]], total: int) -> tuple[str, tup
     Units are joined before decoding, so a surrogate pair split between two parts becomes one character.
     """
     by_number = dict(parts)
-    units = b"".join(by_number.get(n) or missing_marker(n, total).encode(UTF16) for n in range(1, total + 1))
+    units = b"".join(by_number[n] if n in by_number else missing_marker(n, total).encode(UTF16)
+                     for n in range(1, total + 1))  # fmt: skip
     missing = tuple(n for n in range(1, total + 1) if n not in by_number)
     return units.decode(UTF16, "replace"), missing
 

@@ -61,6 +61,7 @@ def test_join_parts_orders_them_marks_gaps_and_mends_split_surrogate_pairs() -> 
     text, missing = join_parts([(1, b"\x00a"), (3, b"\x00c")], 4)
     assert text == "a" + missing_marker(2, 4) + "c" + missing_marker(4, 4)
     assert missing == (2, 4)
+    assert join_parts([(1, b"\x00a"), (2, b"")], 2) == ("a", ())  # an empty part is a part, not a gap
 
 
 def test_parts_in_any_order_make_one_reply_when_the_last_arrives(engine: Engine) -> None:

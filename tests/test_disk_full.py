@@ -29,7 +29,7 @@ pytestmark = pytest.mark.timeout(120)
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     disk = tmp_path / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(disk)],
                              capture_output=True, text=True, check=False)  # fmt: skip
     if mounted.returncode != 0:
         pytest.skip(f"mounting a small tmpfs needs root: {mounted.stderr.strip()}")
@@ -71,15 +71,21 @@ def test_an_alert_dropped_on_a_full_disk_is_refused_whole_then_accepted(small_di
         with engine.connect() as conn:
             return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
 
+    def health_reasons() -> list[str]:
+        return list(client.get("/healthz").json()["reasons"])
+
     with serving(context) as client:
+        assert health_reasons() == []
         shrink_wal(small_disk / "api.db")
         filler = fill(small_disk)
+        assert any("disque de la base presque plein" in r for r in health_reasons())  # monitoring hears of it
         refused = client.post("/alerts", json=body, headers=headers)
         assert refused.status_code == 503, refused.text
         assert refused.json()["error"]["code"] == "storage_unavailable"
         assert "free space" in refused.json()["error"]["message"]
         assert (count("alert"), count("outbox_message")) == (0, 0)  # nothing half-written
         filler.unlink()
+        assert health_reasons() == []
         accepted = client.post("/alerts", json=body, headers=headers)  # the operator's retry, same key
         assert accepted.status_code == 202, accepted.text
         assert count("outbox_message") == accepted.json()["numbers"] == 3

@@ -56,6 +56,21 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def free_bytes(engine: Engine) -> int | None:
+    """Free space on the filesystem of a SQLite database file (None for a server or an in-memory database).
+
+    A full disk refuses every commit; monitoring should hear of it before that, through ``/healthz``.
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    try:
+        stats = os.statvfs(Path(database).resolve().parent)
+    except OSError:
+        return None
+    return stats.f_bavail * stats.f_frsize
+
+
 def _check_sqlite_path(database: str | None) -> None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return
@@ -107,4 +122,4 @@ def _install_error_translation(engine: Engine) -> None:
                 raise translated from context.original_exception
 
 
-__all__ = ["StorageError", "make_engine", "session_factory"]
+__all__ = ["StorageError", "free_bytes", "make_engine", "session_factory"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from gateway.storage import dialect
-from gateway.storage.db import make_engine, session_factory
+from gateway.storage.db import free_bytes, make_engine, session_factory
 from gateway.storage.errors import StorageError, StorageFullError, StorageUnavailableError
 
 
@@ -97,3 +98,15 @@ def test_sessions_keep_objects_after_commit_across_threads(tmp_path: Path) -> No
     thread.join(10)
     engine.dispose()
     assert seen == [42]
+
+
+def test_free_bytes_of_a_file_database_and_none_elsewhere(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/space.db")
+    memory = make_engine("sqlite:///:memory:")
+    try:
+        free = free_bytes(engine)
+        assert free is not None and 0 < free <= shutil.disk_usage(tmp_path).total
+        assert free_bytes(memory) is None
+    finally:
+        engine.dispose()
+        memory.dispose()

@@ -13,7 +13,11 @@ from gateway.api import metrics
 from gateway.api.context import ApiContext
 from gateway.api.errors import responses
 from gateway.api.security import Context, Reader
+from gateway.storage.db import free_bytes
 from gateway.storage.errors import StorageError
+
+# Below this, /healthz says so: SQLite needs room for its WAL, and a full disk refuses every new alert.
+MIN_FREE_BYTES = 16 * 1024 * 1024
 
 router = APIRouter(tags=["supervision"])
 log = logging.getLogger(__name__)
@@ -50,6 +54,9 @@ def healthz(context: Context) -> JSONResponse:
         reasons.append(f"aucun modem ouvert sur {len(statuses)} configuré(s)")
     if not context.alive():
         reasons.append("le répartiteur des modems ne tourne plus")
+    free = free_bytes(context.engine)
+    if free is not None and free < MIN_FREE_BYTES:
+        reasons.append(f"disque de la base presque plein ({free // 1024} Kio libres) : libérez de la place")
     health = Health(status="ok" if not reasons else "unavailable", database=db, modems_open=open_count,
                     modems=len(statuses), reasons=reasons)
     return JSONResponse(health.model_dump(), status_code=200 if not reasons else 503)

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 _CME_SIM_NOT_INSERTED, _CME_PIN, _CME_PUK, _CME_SIM_FAILURE, _CME_SIM_BUSY, _CME_WRONG_PIN = 10, 11, 12, 13, 14, 16
 _CREG_DENIED = 3
 _STOP = object()
+_SWEEP = object()  # list what the SIM still stores and act on it (on the event thread)
 
 PortFactory = Callable[[PortSettings], SerialPort]
 
@@ -100,7 +101,7 @@ class AtModem:
                 self._close_locked(announce=False)
                 raise
             self._work.put(ModemStateChanged(self.modem_id, ModemState.OPEN, self._settings.device))
-            self._flush_storage(transport)
+            self._work.put(_SWEEP)  # messages and reports that arrived while we were down
             return self._info
 
     def close(self) -> None:
@@ -184,6 +185,8 @@ class AtModem:
             self._check_sim(transport)
         base = self._info or ModemInfo(self.modem_id, "", "", "", "", "", None, None, False)
         self._info = dataclasses.replace(base, signal_rssi=rssi, registered=registered)
+        # Also a chance for what stayed on the SIM because handling it failed (e.g. the disk was full).
+        self._work.put(_SWEEP)
         return self._info
 
     def _check_sim(self, transport: Transport) -> None:
@@ -299,15 +302,22 @@ class AtModem:
             # A +CREG URC wakes us early; otherwise poll again.
             self._registered.wait(min(1.0, remaining))
 
-    def _flush_storage(self, t: Transport) -> None:
-        """Turn messages and reports left in storage (e.g. while we were down) into events."""
+    def _sweep_storage(self) -> None:
+        """Turn messages and reports left in storage into events, each deleted only once handled.
+
+        Runs on the event thread, so ``on_event`` has returned (the gateway has committed) before the AT+CMGD:
+        a crash or a failure in between leaves the message on the SIM for the next sweep, never lost.
+        """
+        t = self._transport
+        if t is None or not t.alive:
+            return
         try:
             entries = replies.cmgl_entries(t.command("AT+CMGL=4", self._settings.command_timeout))
         except ModemError as exc:
             log.warning("%s: cannot list stored messages: %s", self.modem_id, exc)
             return
         for index, pdu in entries:
-            self._emit_pdu(pdu)
+            self._emit_pdu(pdu)  # raises when handling failed: the rest stays stored too, for the next sweep
             self._delete(t, index)
 
     # -- events ----------------------------------------------------------------------------
@@ -328,7 +338,9 @@ class AtModem:
             if item is _STOP:
                 return
             try:
-                if isinstance(item, Urc):
+                if item is _SWEEP:
+                    self._sweep_storage()
+                elif isinstance(item, Urc):
                     self._handle_urc(item)
                 else:
                     self._on_event(item)  # type: ignore[arg-type]

@@ -154,6 +154,33 @@ def test_multipart_gsm7_and_ucs2_arrive_whole(opened: tuple[Rig, AtModem]) -> No
     assert rig.wait_handset(BOB)[0]["text"] == exact
 
 
+class FailingOnce(Events):
+    """The gateway's handler when its first commit fails (disk full): raises once for an incoming SMS."""
+
+    failed = False
+
+    def __call__(self, event: ModemEvent) -> None:
+        if isinstance(event, IncomingSms) and not self.failed:
+            self.failed = True
+            raise OSError(28, "No space left on device")
+        super().__call__(event)
+
+
+def test_an_incoming_sms_stays_on_the_sim_until_handled_then_the_next_health_check_takes_it(rig: Rig) -> None:
+    events = rig.events = FailingOnce()
+    modem = rig.modem()
+    modem.open()
+    rig.client.incoming(0, SENDER, "Vu un suspect rue de Hollande")
+    store = rig.sim.modems[0].modem.store
+    rig.client.wait_for(lambda: events.failed or None)
+    time.sleep(0.3)  # the event thread is past the failed handling: nothing was deleted
+    assert [m.text for m in store.list("SM", 4)] == ["Vu un suspect rue de Hollande"]
+    modem.health()  # the worker's periodic check sweeps the SIM again
+    sms = events.wait_for(lambda e: isinstance(e, IncomingSms))
+    assert isinstance(sms, IncomingSms) and sms.text == "Vu un suspect rue de Hollande"
+    rig.client.wait_for(lambda: store.list("SM", 4) == [] or None)  # deleted once handled
+
+
 def test_open_gets_a_modem_out_of_a_prompt_left_by_a_killed_process(rig: Rig) -> None:
     with AtTerminal(rig.device) as term:  # a previous gateway, killed between AT+CMGS and its PDU
         term.write(b"AT+CMGF=0\r")

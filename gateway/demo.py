@@ -143,5 +143,7 @@ def main() -> int:
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     # SIGTERM (systemd, `timeout`, a closed terminal) stops the demo like Ctrl-C, daemon and simulator included.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Ctrl-C explicitly too: a shell that starts us in the background hands SIGINT down as ignored.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.default_int_handler)
     sys.exit(main())

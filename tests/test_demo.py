@@ -82,9 +82,13 @@ def test_make_run_demo_drops_an_alert_with_the_printed_curl_and_stops_on_ctrl_c(
         os.killpg(demo.pid, signal.SIGINT)  # Ctrl-C
         assert demo.wait(timeout=90) == 0
     finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGKILL)
-            demo.wait()
+        if demo.poll() is None:  # a failure above: stop it as systemd would, so it stops its children too
+            os.killpg(demo.pid, signal.SIGTERM)
+            try:
+                demo.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(demo.pid, signal.SIGKILL)
+                demo.wait()
         if demo.stdout is not None:
             demo.stdout.close()
     log = (tmp_path / "demo.log").read_text(encoding="utf-8")

@@ -32,6 +32,7 @@ def render(
     errors: Mapping[str, int],
     *,
     database_up: bool,
+    database_free_bytes: int | None = None,
 ) -> str:
     """The whole ``/metrics`` page."""
     messages = [({"state": s.value, "priority": p.name.lower()}, float(counts.get((s, p), 0)))
@@ -54,4 +55,7 @@ def render(
                      [({"code": code}, float(n)) for code, n in sorted(errors.items())])
     lines += _family("vigicommerce_database_up", "gauge", "1 when the database answered.",
                      [({}, 1.0 if database_up else 0.0)])
+    if database_free_bytes is not None:  # SQLite only: a server's disk is watched on the server
+        lines += _family("vigicommerce_database_free_bytes", "gauge", "Free space on the SQLite database's disk.",
+                         [({}, float(database_free_bytes))])
     return "\n".join(lines) + "\n"

@@ -71,5 +71,6 @@ def get_metrics(context: Context, _identity: Reader) -> Response:
         counts, age, up = context.outbox.counts(), context.outbox.oldest_queued_age(context.now()), True
     except StorageError:
         counts, age, up = {}, None, False
-    body = metrics.render(counts, age, list(context.modem_status()), context.errors.snapshot(), database_up=up)
+    body = metrics.render(counts, age, list(context.modem_status()), context.errors.snapshot(), database_up=up,
+                          database_free_bytes=free_bytes(context.engine))
     return Response(body, media_type=metrics.CONTENT_TYPE)

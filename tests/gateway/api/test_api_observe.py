@@ -39,6 +39,8 @@ def test_outbox_modems_and_metrics(api: Api) -> None:
     assert 'vigicommerce_outbox_messages{state="queued",priority="alert"} 3' in text
     assert 'vigicommerce_modem_up{modem="m0"} 1' in text
     assert 'vigicommerce_api_errors_total{code="alert_not_found"} 1' in text
+    (free,) = [line for line in text.splitlines() if line.startswith("vigicommerce_database_free_bytes ")]
+    assert float(free.split()[1]) > 0
     assert api.client.get("/metrics").status_code == 401
 
 

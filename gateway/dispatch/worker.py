@@ -34,6 +34,7 @@ from gateway.storage.errors import StorageError
 log = logging.getLogger(__name__)
 
 STORAGE_RETRY_SECONDS = 2.0  # while the database cannot be written (disk full), how often to try again
+STORAGE_LOG_EVERY_SECONDS = 60.0
 IDLE_SECONDS = 2.0  # safety wake-up: work committed by another process (CLI, other station) still goes
 HEALTH_EVERY_SECONDS = 60.0
 
@@ -104,6 +105,7 @@ class ModemWorker:
         # Outcomes the database could not take (disk full), in order: written before anything else is sent, so
         # that a message the modem accepted is recorded late rather than sent twice.
         self._unrecorded: list[Callable[[], object]] = []
+        self._storage_logged_at = -STORAGE_LOG_EVERY_SECONDS
         self._stop = threading.Event()
         self._gone = threading.Event()  # set from the driver's event thread, acted on by the worker's own
 
@@ -172,14 +174,6 @@ class ModemWorker:
         held = budgets.numbers_held_by([i for i in others if i != imsi], now)
         return priorities, held, int(max(1, min(left, self.batch_size)))
 
-    def _try_release_all(self, now: datetime) -> int:
-        try:
-            return self.outbox.release(self.worker_id, now=now)
-        except StorageError as exc:
-            self._storage_failed(exc)
-            self._unrecorded.append(lambda: self.outbox.release(self.worker_id, now=now))
-            return 0
-
     def _try_open(self, now: datetime) -> float:
         if now < self._next_open:
             return (self._next_open - now).total_seconds()
@@ -245,16 +239,20 @@ class ModemWorker:
 
     def _storage_failed(self, exc: StorageError) -> None:
         self.status.last_error = str(exc)
-        event(log, "database write failed", logging.ERROR, modem=self.modem.modem_id, error=exc,
-              kept=len(self._unrecorded) + 1)
+        if time.monotonic() - self._storage_logged_at > STORAGE_LOG_EVERY_SECONDS:  # not every 2 s while full
+            self._storage_logged_at = time.monotonic()
+            event(log, "database write failed", logging.ERROR, modem=self.modem.modem_id, error=exc,
+                  kept=len(self._unrecorded))
 
-    def _release(self, ids: list[int] | None = None) -> None:
-        now = _now()
-        self._record(lambda: self.outbox.release(self.worker_id, now=now, ids=ids))
+    def _release(self, ids: list[int] | None = None) -> int:
+        """Give back claims (all, or ``ids``) now, or as soon as the database takes writes again; how many now."""
+        now, released = _now(), []
+        self._record(lambda: released.append(self.outbox.release(self.worker_id, now=now, ids=ids)))
+        return sum(released)
 
     def _lost(self, now: datetime, exc: ModemError) -> None:
         """The modem is gone or hung: give back every claim, close it, reopen later with backoff."""
-        released = len(self._unrecorded) if self._unrecorded else self._try_release_all(now)
+        released = self._release()
         self.modem.close()
         self._open = self._cmms = False
         self._next_open = now + timedelta(seconds=self.backoff.next_delay(0, self.rng))
@@ -377,8 +375,9 @@ class ModemWorker:
             self._stop_cleanly()
 
     def _stop_cleanly(self) -> None:
-        if not self._unrecorded or self._write_unrecorded():
-            self._try_release_all(_now())
+        if self._unrecorded:
+            self._write_unrecorded()
+        self._release()
         if self._unrecorded:  # still refused: the rows stay claimed and go back to the queue at the next start
             event(log, "outcomes not recorded at stop", logging.ERROR, modem=self.modem.modem_id,
                   count=len(self._unrecorded))

@@ -49,12 +49,13 @@ def world(database_url: str) -> Iterator[tuple[Session, Outbox]]:
 
 
 @pytest.mark.parametrize("text", ["STOP", "stop", "Stop", " Arrêt ", "ARRET", "ARRÊT", "arrêt.", "S T O P",
-                                  "\tarret\n", "Stop!", "ARRÊTER"])
+                                  "\tarret\n", "Stop!", "ARRÊTER", "stop sms"])
 def test_stop_variants(text: str) -> None:
     assert is_stop_request(text)
 
 
-@pytest.mark.parametrize("text", ["stop, ils partent vers Marigot", "arrêt de bus", "", "top", "merci"])
+@pytest.mark.parametrize("text", ["stop, ils partent vers Marigot", "arrêt de bus", "", "top", "merci",
+                                  "stop the thief!", "Merci, bien reçu"])
 def test_not_stop(text: str) -> None:
     assert not is_stop_request(text)
 

@@ -82,32 +82,29 @@ def _read(path: Path, header: list[str]) -> list[list[str]]:
     return result
 
 
+def _upsert_named(session: Session, model: type[Zone] | type[Category], key: str, field: str, value: str) -> str:
+    row = session.get(model, key)
+    if row is None:
+        session.add(model(id=key, **{field: value}))
+        return "created"
+    if getattr(row, field) != value:
+        setattr(row, field, value)
+        return "renamed"
+    return "unchanged"
+
+
 def upsert_zone(session: Session, zone_id: str, name: str) -> str:
     """Add a zone or rename it; returns ``"created"``, ``"renamed"`` or ``"unchanged"``."""
     if not zone_id or not name:
         raise InvalidMemberError("une zone a besoin d'un identifiant et d'un nom")
-    zone = session.get(Zone, zone_id)
-    if zone is None:
-        session.add(Zone(id=zone_id, name=name))
-        return "created"
-    if zone.name != name:
-        zone.name = name
-        return "renamed"
-    return "unchanged"
+    return _upsert_named(session, Zone, zone_id, "name", name)
 
 
 def upsert_category(session: Session, category_id: str, label: str) -> str:
     """Add a category or change its label; returns ``"created"``, ``"renamed"`` or ``"unchanged"``."""
     if not category_id or not label:
         raise InvalidMemberError("une catégorie a besoin d'un identifiant et d'un libellé")
-    category = session.get(Category, category_id)
-    if category is None:
-        session.add(Category(id=category_id, label=label))
-        return "created"
-    if category.label != label:
-        category.label = label
-        return "renamed"
-    return "unchanged"
+    return _upsert_named(session, Category, category_id, "label", label)
 
 
 def add_street(session: Session, zone_id: str, name: str) -> Street:

@@ -40,12 +40,24 @@ TEXT_FR = (
 TEXT_EN = "Alert: bag snatching, Rue de Hollande, Marigot. Two men on a scooter. Call 17."
 TEXT = join_languages(TEXT_FR, TEXT_EN, TextSettings().template)
 HEADERS = (
-    "text policy", "cmms", "encoding", "segs", "measured s", "x scale = real s",
-    "floor s @3.0", "floor s @mode", "real / floor@mode", "handsets", "msgs per modem",
-)  # fmt: skip
+    "text policy",
+    "cmms",
+    "encoding",
+    "segs",
+    "measured s",
+    "x scale = real s",
+    "floor s @3.0",
+    "floor s @mode",
+    "real / floor@mode",
+    "handsets",
+    "msgs per modem",
+)
 RUNS: tuple[tuple[TextPolicy, bool], ...] = (
-    ("exact", False), ("exact", True), ("gsm-folded", False), ("gsm-folded", True),
-)  # fmt: skip
+    ("exact", False),
+    ("exact", True),
+    ("gsm-folded", False),
+    ("gsm-folded", True),
+)
 
 
 def run_one(policy: TextPolicy, cmms: bool, count: int, modems: int, scale: float) -> tuple[object, ...]:
@@ -65,10 +77,18 @@ def run_one(policy: TextPolicy, cmms: bool, count: int, modems: int, scale: floa
         shares = sorted(per_modem[h.name] // info.segments for h in bench.sim.modems)
     measured = last - start
     return (
-        policy, "on" if cmms else "off", info.encoding, info.segments, measured, measured * scale,
-        floor_3, floor_mode, f"{measured * scale / floor_mode:.3f}", f"{len(received & set(recipients))}/{count}",
+        policy,
+        "on" if cmms else "off",
+        info.encoding,
+        info.segments,
+        measured,
+        measured * scale,
+        floor_3,
+        floor_mode,
+        f"{measured * scale / floor_mode:.3f}",
+        f"{len(received & set(recipients))}/{count}",
         f"{shares[0]}-{shares[-1]}",
-    )  # fmt: skip
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,8 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--numbers", type=int, default=300)
     parser.add_argument("--modems", type=int, default=4)
     parser.add_argument("--scale", type=float, default=20.0, help="divide every simulator delay by this (1 = real)")
-    parser.add_argument("--runs", default="exact-off,exact-on,gsm-folded-off,gsm-folded-on",
-                        help="which of <policy>-<cmms on|off> to run, comma-separated")  # fmt: skip
+    parser.add_argument(
+        "--runs",
+        default="exact-off,exact-on,gsm-folded-off,gsm-folded-on",
+        help="which of <policy>-<cmms on|off> to run, comma-separated",
+    )
     parser.add_argument("--quick", action="store_true", help="12 numbers at scale 100 (smoke test)")
     args = parser.parse_args(argv)
     wanted = set(args.runs.split(","))

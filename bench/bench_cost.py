@@ -43,9 +43,15 @@ from gateway.storage.db import make_engine
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = "Vigicommerce: mesure du cout logiciel par message."
 HEADERS = (
-    "messages", "modems", "drain s", "msgs/s", "CPU s drain", "CPU s / 1,000 msgs", "CPU s whole process",
+    "messages",
+    "modems",
+    "drain s",
+    "msgs/s",
+    "CPU s drain",
+    "CPU s / 1,000 msgs",
+    "CPU s whole process",
     "peak RSS MB",
-)  # fmt: skip
+)
 
 
 def child(db_url: str, modems: list[ModemSettings]) -> int:
@@ -55,8 +61,9 @@ def child(db_url: str, modems: list[ModemSettings]) -> int:
     engine = make_engine(db_url)
     wakeup = Wakeup()
     outbox = Outbox(engine, notify=wakeup.notify)
-    dispatcher = Dispatcher(outbox, make_policy(modems), dispatch_settings(10, True), TextSettings(policy="exact"),
-                            wakeup=wakeup)  # fmt: skip
+    dispatcher = Dispatcher(
+        outbox, make_policy(modems), dispatch_settings(10, True), TextSettings(policy="exact"), wakeup=wakeup
+    )
     before = resource.getrusage(resource.RUSAGE_SELF)
     dispatcher.start(modems)
     print(json.dumps({"ready": True}), flush=True)
@@ -79,8 +86,11 @@ def run(messages: int, modems: int) -> tuple[object, ...]:
         stderr = (Path(tmp) / "child.err").open("w")
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.bench_cost", "--child", bench.db_url, config],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True,
-        )  # fmt: skip
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
         assert proc.stdout is not None
         try:
             json.loads(proc.stdout.readline())  # {"ready": true}
@@ -96,16 +106,23 @@ def run(messages: int, modems: int) -> tuple[object, ...]:
         stderr.close()
         if proc.returncode != 0:
             raise RuntimeError(f"child failed ({proc.returncode}): {(Path(tmp) / 'child.err').read_text()}")
-        done = sum(n for (state, _), n in bench.outbox.counts().items()
-                   if state in (MessageState.SENT, MessageState.DELIVERED))  # fmt: skip
+        done = sum(
+            n for (state, _), n in bench.outbox.counts().items() if state in (MessageState.SENT, MessageState.DELIVERED)
+        )
         if done != messages:
             raise RuntimeError(f"only {done} of {messages} rows sent: {bench.outbox.counts()}")
     drain = last - start
     cpu = float(report["drain_cpu"])
     return (
-        messages, modems, drain, messages / drain, cpu, cpu * 1000 / messages,
-        usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
-    )  # fmt: skip
+        messages,
+        modems,
+        drain,
+        messages / drain,
+        cpu,
+        cpu * 1000 / messages,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,16 +47,32 @@ def gap_rows(gaps: dict[str, list[float]]) -> list[tuple[object, ...]]:
     if not every:
         return []
     per_modem = sum(sum(v) for v in gaps.values()) / len(gaps)
-    return [("all modems", len(every), percentile(every, 50), percentile(every, 90), percentile(every, 99),
-             max(every), per_modem)]  # fmt: skip
+    return [
+        (
+            "all modems",
+            len(every),
+            percentile(every, 50),
+            percentile(every, 90),
+            percentile(every, 99),
+            max(every),
+            per_modem,
+        )
+    ]
 
 
 def run(
     messages: int, modems: int, delay: float, batch_size: int, per_minute: int
 ) -> tuple[tuple[object, ...], str, list[tuple[object, ...]]]:
     """One drain; returns the table row, a line with the per-modem counts and the idle-gap rows."""
-    with rig(modems=modems, fast=False, batch_size=batch_size, per_minute=per_minute,
-             submit_delay=delay, submit_jitter=0.0, cmms_delay=delay) as bench:  # fmt: skip
+    with rig(
+        modems=modems,
+        fast=False,
+        batch_size=batch_size,
+        per_minute=per_minute,
+        submit_delay=delay,
+        submit_jitter=0.0,
+        cmms_delay=delay,
+    ) as bench:
         assert bench.dispatcher is not None
         wait_open(bench.dispatcher, timeout=30)
         start = bench.enqueue_all(numbers(messages), TEXT, Priority.OPERATIONAL)

@@ -38,17 +38,32 @@ def populate(session: Session, members: int, *, now: datetime) -> None:
     chunk = 5000
     for start in range(0, members, chunk):
         rows = [
-            {"siren": f"{i:09d}", "name": f"Commerce {i}", "category_id": categories[i % len(categories)],
-             "zone_id": zones[i % len(zones)], "street_id": None, "address": "", "contact": "",
-             "registered_on": date(2025, 1, 1), "expires_on": date(2028, 1, 1), "status": MemberStatus.ACTIVE,
-             "consent_at": now, "created_at": now, "updated_at": now, "withdrawn_at": None}
+            {
+                "siren": f"{i:09d}",
+                "name": f"Commerce {i}",
+                "category_id": categories[i % len(categories)],
+                "zone_id": zones[i % len(zones)],
+                "street_id": None,
+                "address": "",
+                "contact": "",
+                "registered_on": date(2025, 1, 1),
+                "expires_on": date(2028, 1, 1),
+                "status": MemberStatus.ACTIVE,
+                "consent_at": now,
+                "created_at": now,
+                "updated_at": now,
+                "withdrawn_at": None,
+            }
             for i in range(start, min(start + chunk, members))
-        ]  # fmt: skip
+        ]
         ids = session.execute(insert(Member).returning(Member.id), rows).scalars().all()
-        session.execute(insert(MemberPhone), [
-            {"member_id": member_id, "e164": f"+{FIRST + (start + k) % 10_000}", "is_test": True, "position": 0}
-            for k, member_id in enumerate(ids)
-        ])  # fmt: skip
+        session.execute(
+            insert(MemberPhone),
+            [
+                {"member_id": member_id, "e164": f"+{FIRST + (start + k) % 10_000}", "is_test": True, "position": 0}
+                for k, member_id in enumerate(ids)
+            ],
+        )
     session.commit()
 
 
@@ -62,8 +77,12 @@ def main(recipients: int = 10_000) -> None:
         with session_factory(engine)() as session:
             load_reference(session, DATA)
             populate(session, recipients, now=now)
-            request = AlertRequest(text_fr="Vol à main armée signalé, fermez vos portes", text_en="Armed robbery",
-                                   sender="bench", target=Target(whole_territory=True))
+            request = AlertRequest(
+                text_fr="Vol à main armée signalé, fermez vos portes",
+                text_en="Armed robbery",
+                sender="bench",
+                target=Target(whole_territory=True),
+            )
             results = []
             start = time.perf_counter()
             preview = preview_alert(session, request, today=TODAY, text_settings=TextSettings())

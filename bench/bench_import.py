@@ -39,8 +39,15 @@ def main(rows: int = 10_000) -> None:
             streets: dict[str, list[str]] = {}
             for street in session.scalars(select(Street)):
                 streets.setdefault(street.zone_id, []).append(street.name)
-            write_members_csv(source, rows, zones=sorted(index.zones), categories=sorted(index.categories),
-                              streets=streets, today=TODAY, seed=1)
+            write_members_csv(
+                source,
+                rows,
+                zones=sorted(index.zones),
+                categories=sorted(index.categories),
+                streets=streets,
+                today=TODAY,
+                seed=1,
+            )
             results = []
             for label, dry_run in [
                 ("dry run (empty DB)", True),
@@ -48,8 +55,9 @@ def main(rows: int = 10_000) -> None:
                 ("re-import, unchanged", False),
             ]:
                 start = time.perf_counter()
-                report = import_members(session, source, today=TODAY, now=datetime.now(UTC), actor="bench",
-                                        dry_run=dry_run)
+                report = import_members(
+                    session, source, today=TODAY, now=datetime.now(UTC), actor="bench", dry_run=dry_run
+                )
                 elapsed = time.perf_counter() - start
                 assert report.ok, report.errors[:3]
                 outcome = f"{report.created} new / {report.updated} upd / {report.unchanged} same"

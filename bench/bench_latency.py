@@ -73,9 +73,8 @@ def run(trials: int, gap: float) -> dict[str, list[float]]:
 
 def report(series: dict[str, list[float]]) -> str:
     rows = [
-        (label, len(v), percentile(v, 50), percentile(v, 90), percentile(v, 99), max(v))
-        for label, v in series.items()
-    ]  # fmt: skip
+        (label, len(v), percentile(v, 50), percentile(v, 90), percentile(v, 99), max(v)) for label, v in series.items()
+    ]
     p50 = percentile(next(iter(series.values())), 50)
     verdict = "met" if p50 <= TARGET_P50_MS else "MISSED"
     return (

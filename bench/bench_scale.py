@@ -44,19 +44,37 @@ def populate_members(session: Session, count: int, rng: random.Random) -> None:
         rows = []
         for i in range(start, min(start + CHUNK, count)):
             registered = TODAY - timedelta(days=rng.randrange(0, 3 * 365 + 60))
-            expires = registered.replace(year=registered.year + 3) if (registered.month, registered.day) != (2, 29) \
+            expires = (
+                registered.replace(year=registered.year + 3)
+                if (registered.month, registered.day) != (2, 29)
                 else registered.replace(year=registered.year + 3, day=28)
-            rows.append({
-                "siren": f"{i:09d}", "name": f"Commerce {i}", "category_id": categories[i % len(categories)],
-                "zone_id": zones[rng.randrange(len(zones))], "street_id": None, "address": "", "contact": "Contact",
-                "registered_on": registered, "expires_on": expires, "status": MemberStatus.ACTIVE,
-                "consent_at": NOW, "created_at": NOW, "updated_at": NOW, "withdrawn_at": None,
-            })  # fmt: skip
+            )
+            rows.append(
+                {
+                    "siren": f"{i:09d}",
+                    "name": f"Commerce {i}",
+                    "category_id": categories[i % len(categories)],
+                    "zone_id": zones[rng.randrange(len(zones))],
+                    "street_id": None,
+                    "address": "",
+                    "contact": "Contact",
+                    "registered_on": registered,
+                    "expires_on": expires,
+                    "status": MemberStatus.ACTIVE,
+                    "consent_at": NOW,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                    "withdrawn_at": None,
+                }
+            )
         ids = session.execute(insert(Member).returning(Member.id), rows).scalars().all()
-        session.execute(insert(MemberPhone), [
-            {"member_id": member_id, "e164": f"+{FIRST + rng.randrange(10_000)}", "is_test": True, "position": 0}
-            for member_id in ids
-        ])  # fmt: skip
+        session.execute(
+            insert(MemberPhone),
+            [
+                {"member_id": member_id, "e164": f"+{FIRST + rng.randrange(10_000)}", "is_test": True, "position": 0}
+                for member_id in ids
+            ],
+        )
     session.commit()
 
 
@@ -65,12 +83,21 @@ def populate_outbox(session: Session, count: int, rng: random.Random) -> None:
         rows = []
         for _ in range(start, min(start + CHUNK, count)):
             created = NOW - timedelta(minutes=rng.randrange(0, 400 * 24 * 60))
-            rows.append({
-                "recipient": f"+{FIRST + rng.randrange(10_000)}", "text": "Vol signalé rue Kennedy",
-                "priority": Priority.ALERT, "state": rng.choice(STATES), "attempts": 1, "max_attempts": 8,
-                "cancel_requested": False, "created_at": created, "updated_at": created, "sent_at": created,
-                "alert_id": rng.randrange(1, 5000),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "recipient": f"+{FIRST + rng.randrange(10_000)}",
+                    "text": "Vol signalé rue Kennedy",
+                    "priority": Priority.ALERT,
+                    "state": rng.choice(STATES),
+                    "attempts": 1,
+                    "max_attempts": 8,
+                    "cancel_requested": False,
+                    "created_at": created,
+                    "updated_at": created,
+                    "sent_at": created,
+                    "alert_id": rng.randrange(1, 5000),
+                }
+            )
         session.execute(insert(OutboxMessage), rows)
     session.commit()
 
@@ -93,6 +120,7 @@ def main(members: int = 100_000, outbox_rows: int = 1_000_000) -> None:
         with sessions() as s:
             load_reference(s, DATA)
             s.commit()
+
             def insert_members() -> int:
                 populate_members(s, members, rng)
                 return members
@@ -103,26 +131,37 @@ def main(members: int = 100_000, outbox_rows: int = 1_000_000) -> None:
 
             timed(f"insert {members:,} members", results, insert_members)
             timed(f"insert {outbox_rows:,} outbox rows", results, insert_outbox)
-            timed("count target: zone marigot", results,
-                  lambda: count_target(s, zones=["marigot"], today=TODAY).numbers)
+            timed(
+                "count target: zone marigot", results, lambda: count_target(s, zones=["marigot"], today=TODAY).numbers
+            )
             timed("recipients: zone marigot", results, lambda: len(recipients(s, zones=["marigot"], today=TODAY)))
-            timed("recipients: whole territory", results,
-                  lambda: len(recipients(s, whole_territory=True, today=TODAY)))
+            timed("recipients: whole territory", results, lambda: len(recipients(s, whole_territory=True, today=TODAY)))
             s.rollback()
         outbox = Outbox(engine)
         campaigns, hours, text = CampaignSettings(), HoursSettings(), TextSettings()
-        first = timed("daily job, first run", results,
-                      lambda: run_daily(sessions, outbox, NOW, campaigns=campaigns, hours=hours, text=text))
-        timed("daily job, second run (idempotent)", results,
-              lambda: run_daily(sessions, outbox, NOW + timedelta(minutes=5), campaigns=campaigns, hours=hours,
-                                text=text).reminders.messages)
+        first = timed(
+            "daily job, first run",
+            results,
+            lambda: run_daily(sessions, outbox, NOW, campaigns=campaigns, hours=hours, text=text),
+        )
+        timed(
+            "daily job, second run (idempotent)",
+            results,
+            lambda: (
+                run_daily(
+                    sessions, outbox, NOW + timedelta(minutes=5), campaigns=campaigns, hours=hours, text=text
+                ).reminders.messages
+            ),
+        )
         engine.dispose()
     print(f"{'step':<40} {'result':>12} {'seconds':>9}")
     for label, value, seconds in results:
         print(f"{label:<40} {value[:12]:>12} {seconds:>9.2f}")
     report = first
-    print(f"first daily run: expired={report.expired} reminders={report.reminders.messages} "  # type: ignore[attr-defined]
-          f"purged messages={report.purged.messages}")  # type: ignore[attr-defined]
+    print(
+        f"first daily run: expired={report.expired} reminders={report.reminders.messages} "  # type: ignore[attr-defined]
+        f"purged messages={report.purged.messages}"  # type: ignore[attr-defined]
+    )
 
 
 if __name__ == "__main__":

@@ -158,10 +158,17 @@ class Rig:
 
 def modem_settings(sim: Simulator, per_minute: int = HIGH_LIMIT) -> list[ModemSettings]:
     return [
-        ModemSettings(id=h.name, device=h.device_path, command_timeout=10.0, submit_timeout=120.0,
-                      per_minute=per_minute, per_hour=per_minute * 60, per_day=per_minute * 1440)
+        ModemSettings(
+            id=h.name,
+            device=h.device_path,
+            command_timeout=10.0,
+            submit_timeout=120.0,
+            per_minute=per_minute,
+            per_hour=per_minute * 60,
+            per_day=per_minute * 1440,
+        )
         for h in sim.modems
-    ]  # fmt: skip
+    ]
 
 
 # So that no figure depends on the hour the benchmark runs (alerts go at any hour anyway).
@@ -199,9 +206,12 @@ def rig(
         dispatcher = None
         if start_dispatcher:
             dispatcher = Dispatcher(
-                outbox, make_policy(settings), dispatch_settings(batch_size, use_cmms),
-                TextSettings(policy=text_policy), wakeup=wakeup,
-            )  # fmt: skip
+                outbox,
+                make_policy(settings),
+                dispatch_settings(batch_size, use_cmms),
+                TextSettings(policy=text_policy),
+                wakeup=wakeup,
+            )
             dispatcher.start(settings)
             stack.callback(dispatcher.stop)
         yield Rig(sim, outbox, dispatcher, session_factory(engine), watch, settings, url)

@@ -105,19 +105,27 @@ class Daemon:
         self.outbox = Outbox(
             self.engine,
             notify=self.wakeup.notify,
-            retry=RetryPolicy(initial=timedelta(seconds=d.retry_initial_seconds),
-                              maximum=timedelta(seconds=d.retry_max_seconds), max_attempts=d.max_attempts),
+            retry=RetryPolicy(
+                initial=timedelta(seconds=d.retry_initial_seconds),
+                maximum=timedelta(seconds=d.retry_max_seconds),
+                max_attempts=d.max_attempts,
+            ),
         )
         hours = settings.hours
         self.dispatcher = Dispatcher(
-            self.outbox, build_policy(settings.modems, settings.dispatch, hours, self.engine), settings.dispatch,
-            settings.text, wakeup=self.wakeup,
-            recipient_filter=recipient_filter(lambda: local_today(datetime.now(UTC), hours),
-                                              operator_numbers=settings.operator_numbers or None),
+            self.outbox,
+            build_policy(settings.modems, settings.dispatch, hours, self.engine),
+            settings.dispatch,
+            settings.text,
+            wakeup=self.wakeup,
+            recipient_filter=recipient_filter(
+                lambda: local_today(datetime.now(UTC), hours), operator_numbers=settings.operator_numbers or None
+            ),
             on_incoming=self._incoming,
-        )  # fmt: skip
-        self.scheduler = DailyScheduler(self.sessions, self.outbox, campaigns=settings.campaigns, hours=hours,
-                                        text=settings.text)
+        )
+        self.scheduler = DailyScheduler(
+            self.sessions, self.outbox, campaigns=settings.campaigns, hours=hours, text=settings.text
+        )
 
     def _receiver(self) -> Receiver:
         # Built per use from the current settings, which SIGHUP may have replaced.

@@ -29,8 +29,17 @@ def _start_simulator() -> tuple[subprocess.Popen[bytes], dict[str, object]]:
     state = VAR / "sim" / "state.json"
     state.unlink(missing_ok=True)
     sim = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "simulator", "--modems", "4", "--state-file", str(state),
-         "--submit-log", str(VAR / "sim" / "submits.jsonl")],
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "--modems",
+            "4",
+            "--state-file",
+            str(state),
+            "--submit-log",
+            str(VAR / "sim" / "submits.jsonl"),
+        ],
         stdout=subprocess.DEVNULL,
         # Its own session: Ctrl-C does not reach it, and it is stopped after the daemon (otherwise the ptys
         # vanish under a daemon still stopping, which logs every modem as lost).
@@ -59,8 +68,12 @@ def _write_config(state: dict[str, object]) -> Path:
 
 
 def _cli(*args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "gateway.cli", *args], check=True,  # noqa: S603
-                          stdout=subprocess.PIPE, text=True)
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "gateway.cli", *args],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     return done.stdout
 
 
@@ -68,8 +81,20 @@ def _token(config: Path) -> str:
     """An operator token for the demo, made once and kept in var/demo (a station makes its own)."""
     path = VAR / "demo-token"
     if not path.exists():
-        made = json.loads(_cli("tokens", "create", "demo-operateur", "--role", "admin", "--json",
-                               "--config", str(config), "--actor", "demo"))
+        made = json.loads(
+            _cli(
+                "tokens",
+                "create",
+                "demo-operateur",
+                "--role",
+                "admin",
+                "--json",
+                "--config",
+                str(config),
+                "--actor",
+                "demo",
+            )
+        )
         path.write_text(made["token"], encoding="utf-8")
         path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip()
@@ -97,17 +122,31 @@ def main() -> int:
         fresh = not (VAR / "gateway.db").exists()
         _cli("db", "upgrade", "--config", str(config))
         if fresh:
-            print(_cli("members", "import", str(ROOT / "data" / "members-sample.csv"), "--config", str(config),
-                       "--actor", "demo"), end="")
+            print(
+                _cli(
+                    "members",
+                    "import",
+                    str(ROOT / "data" / "members-sample.csv"),
+                    "--config",
+                    str(config),
+                    "--actor",
+                    "demo",
+                ),
+                end="",
+            )
         token = _token(config)
         control = state["control_url"]
-        body = ('{"text_fr": "Vol à l’arraché signalé rue de Hollande : soyez vigilants.", '
-                '"text_en": "Bag snatching reported in Rue de Hollande: stay alert.", '
-                '"target": {"streets": ["Rue de Hollande"]}}')
+        body = (
+            '{"text_fr": "Vol à l’arraché signalé rue de Hollande : soyez vigilants.", '
+            '"text_en": "Bag snatching reported in Rue de Hollande: stay alert.", '
+            '"target": {"streets": ["Rue de Hollande"]}}'
+        )
         # Its own session too: Ctrl-C reaches this script only, which stops the daemon with one SIGTERM, as systemd
         # does (a second signal landing while the interpreter exits would kill it with the default action).
-        daemon = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],  # noqa: S603
-                                  start_new_session=True)
+        daemon = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],
+            start_new_session=True,
+        )
         try:
             if not _wait_for_api(daemon):
                 return daemon.wait()  # it said why on stderr (port taken, bad configuration...)

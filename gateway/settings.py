@@ -109,12 +109,14 @@ class RegistrySettings(_Section):
     def _ranges(cls, value: list[str]) -> list[str]:
         for item in value:
             low, sep, high = item.partition("-")
-            if not sep or not low.startswith("+") or not high.startswith("+") or not (
-                low[1:].isdigit() and high[1:].isdigit() and len(low) == len(high) and low <= high
+            if (
+                not sep
+                or not low.startswith("+")
+                or not high.startswith("+")
+                or not (low[1:].isdigit() and high[1:].isdigit() and len(low) == len(high) and low <= high)
             ):
                 raise ValueError(f"« {item} » : écrivez une plage E.164 comme +33639980000-+33639989999")
         return value
-
 
     def ranges(self) -> tuple[tuple[str, str], ...]:
         """The test ranges as (low, high) pairs, as the register's phone parser takes them."""
@@ -143,9 +145,7 @@ _toml_data: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("_to
 class Settings(BaseSettings):
     """Every setting of the gateway. Environment: ``VIGI_SECTION__KEY`` (e.g. ``VIGI_HTTP__PORT=8081``)."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="VIGI_", env_nested_delimiter="__", extra="forbid", frozen=True
-    )
+    model_config = SettingsConfigDict(env_prefix="VIGI_", env_nested_delimiter="__", extra="forbid", frozen=True)
 
     station: str = "saint-martin"
     operator_numbers: list[str] = Field(default_factory=list, description="numbers for status=test alerts")

@@ -63,9 +63,7 @@ def encode_gsm7(text: str) -> bytes:
             continue
         ext = _ENCODE_EXTENSION.get(ch)
         if ext is None:
-            raise ValueError(
-                f"character {ch!r} (U+{ord(ch):04X}) at index {index} is not in the GSM 7-bit alphabet"
-            )
+            raise ValueError(f"character {ch!r} (U+{ord(ch):04X}) at index {index} is not in the GSM 7-bit alphabet")
         out += bytes((ESCAPE, ext))
     return bytes(out)
 

@@ -86,9 +86,7 @@ class Handsets:
         self._received: list[ReceivedSms] = []
         self._partial: dict[_Key, _Partial] = {}
 
-    def deliver(
-        self, pdu: SubmitPdu, *, modem: str, message_reference: int, now: datetime
-    ) -> ReceivedSms | None:
+    def deliver(self, pdu: SubmitPdu, *, modem: str, message_reference: int, now: datetime) -> ReceivedSms | None:
         """Store one segment; return the completed message when it was the last one missing, else None.
 
         ``message_reference`` is the TP-MR the modem assigned, not ``pdu.message_reference``. A segment

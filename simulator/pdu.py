@@ -101,8 +101,7 @@ class _Reader:
     def take(self, count: int, field: str) -> bytes:
         if count > self.remaining:
             raise PduError(
-                f"truncated PDU: {field} needs {count} octet(s) at offset {self.pos}, "
-                f"only {self.remaining} left"
+                f"truncated PDU: {field} needs {count} octet(s) at offset {self.pos}, only {self.remaining} left"
             )
         chunk = self.data[self.pos : self.pos + count]
         self.pos += count
@@ -269,9 +268,7 @@ def _split_header(user_data: bytes) -> tuple[int, Concat | None]:
     return 1 + udhl, _parse_header(user_data[1 : 1 + udhl])
 
 
-def _decode_user_data(
-    reader: _Reader, encoding: Encoding, udl: int, has_header: bool
-) -> tuple[Concat | None, str]:
+def _decode_user_data(reader: _Reader, encoding: Encoding, udl: int, has_header: bool) -> tuple[Concat | None, str]:
     user_data = reader.take(_user_data_octets(encoding, udl, reader.remaining), "TP-UD")
     header_octets, concat = _split_header(user_data) if has_header else (0, None)
     body = user_data[header_octets:]
@@ -417,8 +414,7 @@ def encode_deliver(
         header_septets = (len(header) * 8 + fill_bits) // 7
         septets = encode_gsm7(text)
         if header_septets + len(septets) > _MAX_SEPTETS:
-            raise PduError(f"text takes {len(septets)} septets, one SMS-DELIVER holds "
-                           f"{_MAX_SEPTETS - header_septets}")  # fmt: skip
+            raise PduError(f"text takes {len(septets)} septets, one SMS-DELIVER holds {_MAX_SEPTETS - header_septets}")
         # The header's octets, then the septets shifted past the fill bits; the header's last octet
         # and the fill bits never overlap because the fill starts on an octet boundary.
         dcs, udl = 0x00, header_septets + len(septets)
@@ -426,8 +422,10 @@ def encode_deliver(
     else:
         body = text.encode("utf-16-be", "surrogatepass")
         if len(header) + len(body) > _MAX_USER_DATA_OCTETS:
-            raise PduError(f"text takes {len(body) // 2} UCS-2 units, one SMS-DELIVER holds "
-                           f"{(_MAX_USER_DATA_OCTETS - len(header)) // 2}")  # fmt: skip
+            raise PduError(
+                f"text takes {len(body) // 2} UCS-2 units, one SMS-DELIVER holds "
+                f"{(_MAX_USER_DATA_OCTETS - len(header)) // 2}"
+            )
         dcs, user_data = 0x08, header + body
         udl = len(user_data)
     first = 0x00 if more else 0x04  # SMS-DELIVER; TP-MMS=1 (0x04): no more messages waiting

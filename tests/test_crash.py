@@ -48,7 +48,7 @@ def write_config(path: Path, db: Path, devices: list[str]) -> None:
     path.write_text(
         f'[database]\nurl = "sqlite:///{db}"\n[logging]\nlevel = "INFO"\n[http]\nport = {free_port()}\n'
         f"[dispatch]\nbatch_size = 10\nreopen_initial_seconds = 0.1\nlate_result_window_seconds = 1.0\n"
-        f'[hours]\ndaytime_start = 00:00:00\ndaytime_end = 23:59:59\n{modems}',
+        f"[hours]\ndaytime_start = 00:00:00\ndaytime_end = 23:59:59\n{modems}",
         encoding="utf-8",
     )
 
@@ -57,7 +57,9 @@ def start_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as stderr:
         return subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],
-            stdout=subprocess.DEVNULL, stderr=stderr, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
 
 
@@ -74,13 +76,13 @@ def test_sigkill_during_drain_loses_nothing(tmp_path: Path) -> None:
     engine = make_engine(url)
     texts = {f"+336399{80000 + i:05d}": f"crash-test message {i}" for i in range(MESSAGES)}
     with session_factory(engine).begin() as session:
-        Outbox(engine).enqueue(session, [NewMessage(recipient=n, text=t) for n, t in texts.items()],
-                               datetime.now(UTC))
+        Outbox(engine).enqueue(session, [NewMessage(recipient=n, text=t) for n, t in texts.items()], datetime.now(UTC))
     engine.dispose()
     rng = random.Random(20261128)
     # Slow enough that every kill lands in the middle of the drain (about 130 messages a second).
-    with running_simulator(tmp_path, modems=MODEMS, fast=False, submit_delay=0.015, submit_jitter=0.0,
-                           cmms_delay=0.015, report_delay=0.5) as sim:
+    with running_simulator(
+        tmp_path, modems=MODEMS, fast=False, submit_delay=0.015, submit_jitter=0.0, cmms_delay=0.015, report_delay=0.5
+    ) as sim:
         config = tmp_path / "gateway.toml"
         write_config(config, db, [m.device_path for m in sim.modems])
         log = tmp_path / "daemon.log"

@@ -54,7 +54,8 @@ def enqueue(db: Path, count: int, prefix: str = "message") -> None:
     engine = make_engine(f"sqlite:///{db}")
     with session_factory(engine).begin() as session:
         Outbox(engine).enqueue(
-            session, [NewMessage(recipient=f"+336399{80000 + i:05d}", text=f"{prefix} {i}") for i in range(count)],
+            session,
+            [NewMessage(recipient=f"+336399{80000 + i:05d}", text=f"{prefix} {i}") for i in range(count)],
             datetime.now(UTC),
         )
     engine.dispose()
@@ -70,7 +71,9 @@ def daemon(config: Path, log: Path, env: dict[str, str] | None = None) -> Iterat
     with log.open("ab") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],
-            stdout=subprocess.DEVNULL, stderr=stderr, env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**os.environ, **(env or {})},
         )
     try:
         yield process
@@ -87,13 +90,11 @@ def wait_for(predicate: object, timeout: float = 30.0, what: str = "") -> None:
         time.sleep(0.05)
 
 
-
 def test_sigterm_mid_drain_finishes_in_flight_releases_claims_exits_zero(tmp_path: Path) -> None:
     db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
     upgrade(f"sqlite:///{db}")
     enqueue(db, 200)
-    with running_simulator(tmp_path, modems=2, fast=False, submit_delay=0.3, submit_jitter=0.0,
-                           cmms_delay=0.3) as sim:
+    with running_simulator(tmp_path, modems=2, fast=False, submit_delay=0.3, submit_jitter=0.0, cmms_delay=0.3) as sim:
         write_config(config, db, [m.device_path for m in sim.modems])
         with daemon(config, log) as process:
             wait_for(lambda: states(db).get("sent", 0) + states(db).get("delivered", 0) >= 6, what="sends")
@@ -105,8 +106,9 @@ def test_sigterm_mid_drain_finishes_in_flight_releases_claims_exits_zero(tmp_pat
         assert after.get("sending", 0) == 0, after  # every claim released
         submitted = {s["destination"] for s in sim.client.submits() if s.get("destination")}
         with sqlite3.connect(db) as conn:
-            recorded = {r for (r,) in conn.execute(
-                "SELECT recipient FROM outbox_message WHERE state IN ('sent', 'delivered')")}
+            recorded = {
+                r for (r,) in conn.execute("SELECT recipient FROM outbox_message WHERE state IN ('sent', 'delivered')")
+            }
         assert submitted == recorded  # the submits in flight at SIGTERM were finished and recorded
     assert "gateway stopped" in log.read_text()
 
@@ -147,8 +149,9 @@ def test_systemd_notifications_ready_status_watchdog(tmp_path: Path) -> None:
 def test_sighup_reloads_modems_without_losing_queued_work(tmp_path: Path) -> None:
     db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
     upgrade(f"sqlite:///{db}")
-    with running_simulator(tmp_path, modems=2, fast=False, submit_delay=0.05, submit_jitter=0.0,
-                           cmms_delay=0.05) as sim:
+    with running_simulator(
+        tmp_path, modems=2, fast=False, submit_delay=0.05, submit_jitter=0.0, cmms_delay=0.05
+    ) as sim:
         devices = [m.device_path for m in sim.modems]
         write_config(config, db, devices[:1])
         enqueue(db, 60)
@@ -157,8 +160,7 @@ def test_sighup_reloads_modems_without_losing_queued_work(tmp_path: Path) -> Non
             write_config(config, db, devices)  # a second modem is plugged in
             process.send_signal(signal.SIGHUP)
             wait_for(lambda: "modems reloaded" in log.read_text(), what="reload")
-            wait_for(lambda: states(db).get("sent", 0) + states(db).get("delivered", 0) == 60, timeout=60,
-                     what="drain")
+            wait_for(lambda: states(db).get("sent", 0) + states(db).get("delivered", 0) == 60, timeout=60, what="drain")
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=20) == 0
         used = {s["modem"] for s in sim.client.submits()}
@@ -182,8 +184,9 @@ def test_sighup_with_a_broken_file_keeps_running(tmp_path: Path) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gateway.cli", *args], capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", *args], capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def test_older_schema_is_migrated_at_start(tmp_path: Path) -> None:
@@ -224,8 +227,10 @@ def test_port_in_use_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         write_config(config, db, ["/dev/null"])
-        config.write_text(config.read_text(encoding="utf-8").replace("[http]\nport = ", f"[http]\nport = {port}\n# "),
-                          encoding="utf-8")
+        config.write_text(
+            config.read_text(encoding="utf-8").replace("[http]\nport = ", f"[http]\nport = {port}\n# "),
+            encoding="utf-8",
+        )
         result = run_cli("run", "--config", str(config))
     assert result.returncode == 2, result.stderr
     assert "Serveur HTTP" in result.stderr and "Traceback" not in result.stderr
@@ -281,8 +286,10 @@ def inbox(db: Path) -> list[tuple[str, str]]:
 def test_long_replies_reach_the_inbox_whole_even_across_a_kill(tmp_path: Path) -> None:
     db, config, log = tmp_path / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
     upgrade(f"sqlite:///{db}")
-    sighting = ("Bonjour, deux individus en scooter rôdent devant la bijouterie de la rue de Hollande, casque "
-                "noir, ils sont partis vers Marigot à 14 h 10. Le commerçant d'à côté les a vus aussi hier.")
+    sighting = (
+        "Bonjour, deux individus en scooter rôdent devant la bijouterie de la rue de Hollande, casque "
+        "noir, ils sont partis vers Marigot à 14 h 10. Le commerçant d'à côté les a vus aussi hier."
+    )
     second = "Ils sont revenus, même scooter, garé derrière l'église de Grand-Case. Plaque non visible. " * 2
     with running_simulator(tmp_path, modems=1) as sim:
         write_config(config, db, [m.device_path for m in sim.modems])
@@ -313,8 +320,9 @@ def test_a_reply_left_incomplete_reaches_the_inbox_with_the_gap_marked(tmp_path:
     assert receiver.receive(first, datetime.now(UTC)) is None  # part 2 never comes (lost by the network)
     engine.dispose()
     with running_simulator(tmp_path, modems=1) as sim:
-        write_config(config, db, [m.device_path for m in sim.modems],
-                     extra="[inbox]\nincomplete_after_minutes = 0.005\n")  # 0.3 s
+        write_config(
+            config, db, [m.device_path for m in sim.modems], extra="[inbox]\nincomplete_after_minutes = 0.005\n"
+        )  # 0.3 s
         with daemon(config, log) as process:
             wait_for(lambda: inbox(db), what="the incomplete reply in the inbox")
             process.send_signal(signal.SIGTERM)

@@ -46,8 +46,14 @@ def test_make_run_demo_drops_an_alert_with_the_printed_curl_and_stops_on_ctrl_c(
     env = {**os.environ, "VIGI_DEMO_DIR": str(demo_dir), "VIGI_DEMO_PORT": str(free_port())}
     with (tmp_path / "demo.log").open("wb") as stderr:
         # Its own process group, as a terminal's foreground job: Ctrl-C is SIGINT to that group.
-        demo = subprocess.Popen([sys.executable, "-m", "gateway.demo"], stdout=subprocess.PIPE, stderr=stderr,
-                                env=env, text=True, start_new_session=True)  # fmt: skip
+        demo = subprocess.Popen(
+            [sys.executable, "-m", "gateway.demo"],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+            text=True,
+            start_new_session=True,
+        )
     try:
         assert demo.stdout is not None
         lines: queue.SimpleQueue[str] = queue.SimpleQueue()
@@ -71,8 +77,9 @@ def test_make_run_demo_drops_an_alert_with_the_printed_curl_and_stops_on_ctrl_c(
         assert len(expected) > 1  # Rue de Hollande has several members in the sample register
         deadline = time.monotonic() + 120
         while True:
-            received = {m["recipient"]: m["text"] for m in json.loads(shell(handsets))
-                        if m["text"] in expected.values()}  # fmt: skip
+            received = {
+                m["recipient"]: m["text"] for m in json.loads(shell(handsets)) if m["text"] in expected.values()
+            }
             if received == expected:
                 break
             assert time.monotonic() < deadline, f"handsets got {len(received)} of {len(expected)}"

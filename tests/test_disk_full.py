@@ -29,8 +29,9 @@ pytestmark = pytest.mark.timeout(120)
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     disk = tmp_path / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(disk)],
-                             capture_output=True, text=True, check=False)  # fmt: skip
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(disk)], capture_output=True, text=True, check=False
+    )
     if mounted.returncode != 0:
         pytest.skip(f"mounting a small tmpfs needs root: {mounted.stderr.strip()}")
     try:
@@ -98,8 +99,9 @@ def test_sends_accepted_while_the_disk_is_full_are_recorded_late_and_never_repea
     tmp_path: Path, small_disk: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     numbers = [f"+336399801{i:02d}" for i in range(40)]
-    with rig(tmp_path, modems=2, db_dir=small_disk, fast=False, submit_delay=0.05, submit_jitter=0.0,
-             cmms_delay=0.05) as r:  # fmt: skip
+    with rig(
+        tmp_path, modems=2, db_dir=small_disk, fast=False, submit_delay=0.05, submit_jitter=0.0, cmms_delay=0.05
+    ) as r:
         for number in numbers:
             r.enqueue(number, f"Alerte d'exercice pour {number}", Priority.ALERT)
         r.wait(lambda: r.count(MessageState.SENT) + r.count(MessageState.DELIVERED) >= 6)
@@ -114,6 +116,9 @@ def test_sends_accepted_while_the_disk_is_full_are_recorded_late_and_never_repea
         received = Counter(m["recipient"] for m in r.sim.client.handsets())
         assert received == Counter(numbers)  # every message once: none lost, none sent twice
         assert all(s.last_error is None for s in r.dispatcher.statuses())
-    kept = [getattr(rec, "fields", {}).get("outcomes", 0) for rec in caplog.records
-            if rec.getMessage() == "database writable again"]  # fmt: skip
+    kept = [
+        getattr(rec, "fields", {}).get("outcomes", 0)
+        for rec in caplog.records
+        if rec.getMessage() == "database writable again"
+    ]
     assert sum(kept) >= 1  # at least one submit the modem accepted was recorded late, not resent

@@ -56,9 +56,14 @@ def expected_by_zone(today: date) -> dict[str, set[str]]:
 
 
 def cli(config: Path, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "gateway.cli", *args, "--config", str(config)],
-                            check=False, capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "COLUMNS": "200"})
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", *args, "--config", str(config)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     assert result.returncode == 0, (args, result.stdout, result.stderr)
     return result.stdout
 
@@ -66,9 +71,12 @@ def cli(config: Path, *args: str) -> str:
 @contextlib.contextmanager
 def daemon(config: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("ab") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],
-                                   stdout=subprocess.DEVNULL, stderr=stderr,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "run", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
     try:
         yield process
     finally:
@@ -93,10 +101,16 @@ def test_alert_dropped_over_http_reaches_exactly_the_zone(tmp_path: Path) -> Non
     log = tmp_path / "daemon.log"
     with running_simulator(tmp_path, modems=2, fast=True) as sim:
         config = tmp_path / "gateway.toml"
-        modems = "".join(f'[[modems]]\nid = "m{i}"\ndevice = "{m.device_path}"\nper_minute = 100000\n'
-                         f"per_hour = 1000000\nper_day = 1000000\n" for i, m in enumerate(sim.modems))
-        config.write_text(f'[database]\nurl = "sqlite:///{db}"\n[http]\nhost = "127.0.0.1"\nport = {port}\n'
-                          f'[dispatch]\nreopen_initial_seconds = 0.1\n{modems}', encoding="utf-8")
+        modems = "".join(
+            f'[[modems]]\nid = "m{i}"\ndevice = "{m.device_path}"\nper_minute = 100000\n'
+            f"per_hour = 1000000\nper_day = 1000000\n"
+            for i, m in enumerate(sim.modems)
+        )
+        config.write_text(
+            f'[database]\nurl = "sqlite:///{db}"\n[http]\nhost = "127.0.0.1"\nport = {port}\n'
+            f"[dispatch]\nreopen_initial_seconds = 0.1\n{modems}",
+            encoding="utf-8",
+        )
         cli(config, "db", "upgrade")
         cli(config, "members", "import", str(SAMPLE))
         token = json.loads(cli(config, "tokens", "create", OWNER, "--role", "alerts", "--json"))["token"]
@@ -133,6 +147,7 @@ def test_alert_dropped_over_http_reaches_exactly_the_zone(tmp_path: Path) -> Non
     assert set(received) == expected, f"extra: {set(received) - expected}, missing: {expected - set(received)}"
     assert all(count == 1 for count in received.values()), received
     with sqlite3.connect(db) as conn:
-        actors = conn.execute("SELECT actor FROM audit_log WHERE action = 'alert.alert' AND subject = ?",
-                              (f"alert:{alert['id']}",)).fetchall()
+        actors = conn.execute(
+            "SELECT actor FROM audit_log WHERE action = 'alert.alert' AND subject = ?", (f"alert:{alert['id']}",)
+        ).fetchall()
     assert actors == [(OWNER,)]

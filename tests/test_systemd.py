@@ -25,7 +25,10 @@ def installed_copy(tmp_path: Path, name: str) -> Path:
 def test_units_verify(tmp_path: Path, name: str) -> None:
     result = subprocess.run(
         ["systemd-analyze", "verify", str(installed_copy(tmp_path, name))],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "Unknown" not in result.stderr, result.stderr
@@ -35,7 +38,10 @@ def test_gateway_exposure_below_two(tmp_path: Path) -> None:
     unit = installed_copy(tmp_path, "vigicommerce-gateway.service")
     result = subprocess.run(
         ["systemd-analyze", "security", "--offline=true", str(unit)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     match = re.search(r"Overall exposure level for \S+: (\d+\.\d)", result.stdout)
     assert match, result.stdout + result.stderr
@@ -44,6 +50,13 @@ def test_gateway_exposure_below_two(tmp_path: Path) -> None:
 
 def test_gateway_unit_is_notify_with_watchdog() -> None:
     text = (UNITS / "vigicommerce-gateway.service").read_text(encoding="utf-8")
-    for line in ("Type=notify", "WatchdogSec=", "DevicePolicy=closed", "DeviceAllow=char-ttyUSB rw",
-                 "SupplementaryGroups=dialout", "StateDirectory=vigicommerce", "NoNewPrivileges=true"):
+    for line in (
+        "Type=notify",
+        "WatchdogSec=",
+        "DevicePolicy=closed",
+        "DeviceAllow=char-ttyUSB rw",
+        "SupplementaryGroups=dialout",
+        "StateDirectory=vigicommerce",
+        "NoNewPrivileges=true",
+    ):
         assert line in text, line

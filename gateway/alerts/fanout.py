@@ -41,9 +41,14 @@ def preview_alert(
     original = check_request(session, request)
     resolved = resolve(session, request, original, today=today, operator_numbers=operator_numbers)
     return Preview(
-        members=resolved.members, numbers=len(resolved.numbers), segments=text.segments, encoding=text.encoding,
-        text=text.text, length=text.length, ucs2_forced_by=text.ucs2_forced_by,
-    )  # fmt: skip
+        members=resolved.members,
+        numbers=len(resolved.numbers),
+        segments=text.segments,
+        encoding=text.encoding,
+        text=text.text,
+        length=text.length,
+        ucs2_forced_by=text.ucs2_forced_by,
+    )
 
 
 def _existing(session: Session, key: str, fingerprint: str) -> AlertResult | None:
@@ -89,15 +94,25 @@ def create_alert(
         raise NoRecipientsError("aucun destinataire : la cible ne contient aucun membre actif avec un numéro valide")
     target = request.target if original is None else None
     alert = Alert(
-        text_fr=request.text_fr, text_en=request.text_en, text=text.text, encoding=text.encoding,
-        segments=text.segments, status=request.status, msg_type=request.msg_type, references_id=request.references,
+        text_fr=request.text_fr,
+        text_en=request.text_en,
+        text=text.text,
+        encoding=text.encoding,
+        segments=text.segments,
+        status=request.status,
+        msg_type=request.msg_type,
+        references_id=request.references,
         target_zones=list(target.zones) if target else original.target_zones if original else [],
         target_streets=list(target.streets) if target else original.target_streets if original else [],
         target_categories=list(target.categories) if target else original.target_categories if original else [],
         whole_territory=target.whole_territory if target else bool(original and original.whole_territory),
-        sender=request.sender, created_at=now, members_count=resolved.members,
-        numbers_count=len(resolved.numbers), idempotency_key=idempotency_key, request_hash=fingerprint,
-    )  # fmt: skip
+        sender=request.sender,
+        created_at=now,
+        members_count=resolved.members,
+        numbers_count=len(resolved.numbers),
+        idempotency_key=idempotency_key,
+        request_hash=fingerprint,
+    )
     try:
         session.add(alert)
         session.flush()
@@ -105,22 +120,37 @@ def create_alert(
         expires_at = now + expires_after if expires_after is not None else None
         outbox.enqueue_many(
             session,
-            [NewMessage(recipient=n, text=text.text, priority=Priority.ALERT, alert_id=alert_id,
-                        expires_at=expires_at) for n in resolved.numbers],
+            [
+                NewMessage(
+                    recipient=n, text=text.text, priority=Priority.ALERT, alert_id=alert_id, expires_at=expires_at
+                )
+                for n in resolved.numbers
+            ],
             now,
-        )  # fmt: skip
+        )
         query = select(OutboxMessage.recipient, OutboxMessage.id).where(OutboxMessage.alert_id == alert_id)
         ids: dict[str, int] = {recipient: message_id for recipient, message_id in session.execute(query)}
         rows = [{"alert_id": alert_id, "e164": n, "message_id": ids[n]} for n in resolved.numbers]
         for start in range(0, len(rows), CHUNK):
             session.execute(insert(AlertRecipient), rows[start : start + CHUNK])
         audit.record(
-            session, request.sender, f"alert.{request.msg_type.value}", f"alert:{alert_id}", len(resolved.numbers),
-            {"status": request.status.value, "members": resolved.members, "segments": text.segments,
-             "references": request.references, "zones": alert.target_zones, "streets": alert.target_streets,
-             "categories": alert.target_categories, "whole_territory": alert.whole_territory},
+            session,
+            request.sender,
+            f"alert.{request.msg_type.value}",
+            f"alert:{alert_id}",
+            len(resolved.numbers),
+            {
+                "status": request.status.value,
+                "members": resolved.members,
+                "segments": text.segments,
+                "references": request.references,
+                "zones": alert.target_zones,
+                "streets": alert.target_streets,
+                "categories": alert.target_categories,
+                "whole_territory": alert.whole_territory,
+            },
             now=now,
-        )  # fmt: skip
+        )
         session.commit()
     except IntegrityError:
         # Two requests with the same key raced (PostgreSQL: the unique index decides); the loser returns

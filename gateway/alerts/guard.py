@@ -62,10 +62,13 @@ def is_still_allowed(
         query = (
             select(MemberPhone.id)
             .join(Member, Member.id == MemberPhone.member_id)
-            .where(MemberPhone.e164 == recipient, MemberPhone.withdrawn_at.is_(None),
-                   Member.status != MemberStatus.WITHDRAWN)
+            .where(
+                MemberPhone.e164 == recipient,
+                MemberPhone.withdrawn_at.is_(None),
+                Member.status != MemberStatus.WITHDRAWN,
+            )
             .limit(1)
-        )  # fmt: skip
+        )
         return session.execute(query).first() is not None
     return True
 
@@ -82,8 +85,9 @@ def recipient_filter(
     def _filter(session: Session, claimed: Sequence[MessageLike]) -> list[int]:
         day = today()
         return [
-            int(getattr(m, "id")) for m in claimed  # noqa: B009 - MessageLike does not promise an id
+            int(getattr(m, "id"))  # noqa: B009 - MessageLike does not promise an id
+            for m in claimed
             if not is_still_allowed(session, m, day, operator_numbers=operator_numbers)
-        ]  # fmt: skip
+        ]
 
     return _filter

@@ -37,8 +37,9 @@ def check_request(session: Session, request: AlertRequest) -> Alert | None:
         raise InvalidAlertError("expéditeur manquant ; indiquez l'opérateur qui envoie l'alerte")
     if request.msg_type is AlertType.ALERT:
         if request.references is not None:
-            raise InvalidAlertError("une alerte initiale ne fait référence à aucune autre ; choisissez "
-                                    "« mise à jour » ou « fin d'alerte »")
+            raise InvalidAlertError(
+                "une alerte initiale ne fait référence à aucune autre ; choisissez « mise à jour » ou « fin d'alerte »"
+            )
         return None
     if request.references is None:
         raise InvalidAlertError("une mise à jour ou une fin d'alerte doit indiquer le numéro de l'alerte d'origine")
@@ -46,8 +47,9 @@ def check_request(session: Session, request: AlertRequest) -> Alert | None:
     if original is None:
         raise AlertNotFoundError(request.references)
     if original.msg_type is AlertType.CANCEL:
-        raise InvalidAlertError(f"l'alerte n° {original.id} est une fin d'alerte ; faites référence à l'alerte "
-                                "d'origine")
+        raise InvalidAlertError(
+            f"l'alerte n° {original.id} est une fin d'alerte ; faites référence à l'alerte d'origine"
+        )
     if original.status is not request.status:
         raise InvalidAlertError(
             f"l'alerte n° {original.id} est de statut « {original.status.value} » ; sa mise à jour ou sa fin "
@@ -99,8 +101,12 @@ def resolve(
         return Resolved(_distinct(operator_numbers), 0)
     target = request.target
     found = recipients(
-        session, zones=target.zones, streets=target.streets, categories=target.categories,
-        whole_territory=target.whole_territory, today=today,
-    )  # fmt: skip
+        session,
+        zones=target.zones,
+        streets=target.streets,
+        categories=target.categories,
+        whole_territory=target.whole_territory,
+        today=today,
+    )
     members = {member_id for r in found for member_id in r.member_ids}
     return Resolved([r.e164 for r in found], len(members))

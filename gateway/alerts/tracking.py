@@ -45,14 +45,16 @@ def alert_progress(session: Session, alert_id: int) -> AlertProgress:
     """How many of the alert's messages are in each state; raises :class:`AlertNotFoundError`."""
     get_alert(session, alert_id)
     rows = session.execute(
-        select(OutboxMessage.state, func.count()).where(OutboxMessage.alert_id == alert_id)
+        select(OutboxMessage.state, func.count())
+        .where(OutboxMessage.alert_id == alert_id)
         .group_by(OutboxMessage.state)
-    ).all()  # fmt: skip
+    ).all()
     counts = {MessageState(state): int(n) for state, n in rows}
     return AlertProgress(
-        alert_id=alert_id, total=sum(counts.values()),
+        alert_id=alert_id,
+        total=sum(counts.values()),
         **{state.value: counts.get(state, 0) for state in MessageState},
-    )  # fmt: skip
+    )
 
 
 def cancel_alert(session: Session, outbox: Outbox, alert_id: int, *, now: datetime, actor: str) -> AlertCancellation:
@@ -69,8 +71,15 @@ def cancel_alert(session: Session, outbox: Outbox, alert_id: int, *, now: dateti
         alert = get_alert(session, alert_id)
         if alert.cancelled_at is None:
             alert.cancelled_at, alert.cancelled_by = now, actor
-        audit.record(session, actor, "alert.cancel_sending", f"alert:{alert_id}", result.cancelled,
-                     {"pending": result.pending}, now=now)
+        audit.record(
+            session,
+            actor,
+            "alert.cancel_sending",
+            f"alert:{alert_id}",
+            result.cancelled,
+            {"pending": result.pending},
+            now=now,
+        )
         session.commit()
     except BaseException:
         session.rollback()

@@ -39,11 +39,17 @@ class AlertRequest:
     def fingerprint(self) -> str:
         """A hash of everything that makes two requests the same alert (for idempotency keys)."""
         body = {
-            "text_fr": self.text_fr, "text_en": self.text_en, "sender": self.sender,
-            "status": self.status.value, "msg_type": self.msg_type.value, "references": self.references,
-            "zones": sorted(self.target.zones), "streets": sorted(str(s) for s in self.target.streets),
-            "categories": sorted(self.target.categories), "whole_territory": self.target.whole_territory,
-        }  # fmt: skip
+            "text_fr": self.text_fr,
+            "text_en": self.text_en,
+            "sender": self.sender,
+            "status": self.status.value,
+            "msg_type": self.msg_type.value,
+            "references": self.references,
+            "zones": sorted(self.target.zones),
+            "streets": sorted(str(s) for s in self.target.streets),
+            "categories": sorted(self.target.categories),
+            "whole_territory": self.target.whole_territory,
+        }
         return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -30,8 +30,12 @@ def create_app(context: ApiContext) -> FastAPI:
     app = FastAPI(title=TITLE, version=VERSION, description=DESCRIPTION)
     app.state.context = context
     install_handlers(app, context.errors)
-    app.add_middleware(BodyLimits, max_bytes=context.settings.http.max_body_bytes, counter=context.errors,
-                       chunk_timeout=context.body_timeout_seconds)
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=context.settings.http.max_body_bytes,
+        counter=context.errors,
+        chunk_timeout=context.body_timeout_seconds,
+    )
     for module in (alerts, messages, members, observe, health):
         app.include_router(module.router)
 
@@ -47,8 +51,9 @@ def create_app(context: ApiContext) -> FastAPI:
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document plus the schemas of hand-read bodies."""
     document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    _, extra = models_json_schema([(m, "validation") for m in EXTRA_SCHEMAS],
-                                  ref_template="#/components/schemas/{model}")
+    _, extra = models_json_schema(
+        [(m, "validation") for m in EXTRA_SCHEMAS], ref_template="#/components/schemas/{model}"
+    )
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in extra.get("$defs", {}).items():
         schemas.setdefault(name, schema)

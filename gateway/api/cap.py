@@ -133,11 +133,18 @@ def parse_cap(data: bytes) -> CapAlert:
     if "fr" not in texts:
         raise CapError(422, "aucun bloc <info> en français (language fr-FR)", "info.language")
     return CapAlert(
-        identifier=identifier, sender=sender, status=STATUSES[status_text], msg_type=TYPES[type_text],
-        text_fr=texts["fr"], text_en=texts.get("en", ""), references=references,
-        zones=tuple(dict.fromkeys(area.zones)), streets=tuple(dict.fromkeys(area.streets)),
-        categories=tuple(dict.fromkeys(area.categories)), whole_territory=area.whole,
-    )  # fmt: skip
+        identifier=identifier,
+        sender=sender,
+        status=STATUSES[status_text],
+        msg_type=TYPES[type_text],
+        text_fr=texts["fr"],
+        text_en=texts.get("en", ""),
+        references=references,
+        zones=tuple(dict.fromkeys(area.zones)),
+        streets=tuple(dict.fromkeys(area.streets)),
+        categories=tuple(dict.fromkeys(area.categories)),
+        whole_territory=area.whole,
+    )
 
 
 def _references(text: str) -> tuple[CapReference, ...]:

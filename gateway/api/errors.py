@@ -64,8 +64,9 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
-def error_json(status: int, code: str, message: str, field: str | None = None,
-               headers: Mapping[str, str] | None = None) -> JSONResponse:
+def error_json(
+    status: int, code: str, message: str, field: str | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "field": field}}
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
@@ -167,8 +168,9 @@ def domain_error(exc: Exception, request: Request) -> tuple[int, str, str | None
 def install_handlers(app: FastAPI, counter: ErrorCounter) -> None:
     """Render every error in the format above and count it for the metrics."""
 
-    def render(status: int, code: str, message: str, field: str | None,
-               headers: Mapping[str, str] | None = None) -> JSONResponse:
+    def render(
+        status: int, code: str, message: str, field: str | None, headers: Mapping[str, str] | None = None
+    ) -> JSONResponse:
         counter.add(code)
         return error_json(status, code, message, field, headers)
 
@@ -192,9 +194,11 @@ def install_handlers(app: FastAPI, counter: ErrorCounter) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(exc.status_code, "http_error")
-        message = {404: "ressource introuvable ; voir /docs pour la liste des chemins",
-                   405: "méthode non permise sur ce chemin",
-                   400: "requête illisible"}.get(exc.status_code, str(exc.detail))  # fmt: skip
+        message = {
+            404: "ressource introuvable ; voir /docs pour la liste des chemins",
+            405: "méthode non permise sur ce chemin",
+            400: "requête illisible",
+        }.get(exc.status_code, str(exc.detail))
         return render(exc.status_code, code, message, None, getattr(exc, "headers", None))
 
     async def _domain(request: Request, exc: Exception) -> JSONResponse:

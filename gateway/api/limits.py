@@ -33,9 +33,14 @@ class BodyLimits:
     seconds between two pieces of a body before the request is dropped with 408."""
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, counter: ErrorCounter, chunk_timeout: float = 10.0,
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        counter: ErrorCounter,
+        chunk_timeout: float = 10.0,
         larger: Mapping[str, int] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.counter = counter
@@ -59,8 +64,13 @@ class BodyLimits:
             try:
                 message = await asyncio.wait_for(receive(), self.chunk_timeout)
             except TimeoutError:
-                await self._refuse(send, 408, "request_timeout",
-                                   f"requête reçue trop lentement (rien pendant {self.chunk_timeout:g} s)", None)
+                await self._refuse(
+                    send,
+                    408,
+                    "request_timeout",
+                    f"requête reçue trop lentement (rien pendant {self.chunk_timeout:g} s)",
+                    None,
+                )
                 return
             if message["type"] == "http.disconnect":
                 return
@@ -77,26 +87,43 @@ class BodyLimits:
             media = headers.get("content-type", "").split(";")[0].strip().lower()
             accepted = ACCEPTED.get((scope["method"], path), (JSON,))
             if media not in accepted:
-                await self._refuse(send, 415, "unsupported_media_type",
-                                   f"type de contenu « {media or 'absent'} » non accepté ici ; "
-                                   f"envoyez {' ou '.join(accepted)}", "Content-Type")
+                await self._refuse(
+                    send,
+                    415,
+                    "unsupported_media_type",
+                    f"type de contenu « {media or 'absent'} » non accepté ici ; envoyez {' ou '.join(accepted)}",
+                    "Content-Type",
+                )
                 return
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError as exc:
-                await self._refuse(send, 400, "not_utf8",
-                                   f"le corps n'est pas du texte UTF-8 (octet {exc.start}) ; enregistrez-le en UTF-8",
-                                   None)
+                await self._refuse(
+                    send,
+                    400,
+                    "not_utf8",
+                    f"le corps n'est pas du texte UTF-8 (octet {exc.start}) ; enregistrez-le en UTF-8",
+                    None,
+                )
                 return
         await self.app(scope, _replay(body, receive), send)
 
     async def _refuse(self, send: Send, status: int, code: str, message: str, field: str | None) -> None:
         self.counter.add(code)
-        payload = json.dumps({"error": {"code": code, "message": message, "field": field}},
-                             ensure_ascii=False).encode("utf-8")
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-            (b"connection", b"close")]})  # fmt: skip
+        payload = json.dumps({"error": {"code": code, "message": message, "field": field}}, ensure_ascii=False).encode(
+            "utf-8"
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
 
 

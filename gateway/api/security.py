@@ -38,17 +38,33 @@ def authenticate(request: Request, credentials: Credentials) -> Identity:
     context = context_of(request)
     if credentials is None:
         if request.headers.get("authorization"):
-            raise ApiError(401, "unauthenticated", "en-tête Authorization illisible ; écrivez « Bearer <jeton> »",
-                           "Authorization", _CHALLENGE)
+            raise ApiError(
+                401,
+                "unauthenticated",
+                "en-tête Authorization illisible ; écrivez « Bearer <jeton> »",
+                "Authorization",
+                _CHALLENGE,
+            )
         if not context.settings.http.require_tokens:
             return Identity(LOCAL_ACTOR, Role.ADMIN, "-")
-        raise ApiError(401, "unauthenticated", "jeton manquant ; ajoutez l'en-tête « Authorization: Bearer <jeton> » "
-                       "(jeton créé par `vigicommerce tokens create`)", "Authorization", _CHALLENGE)
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "jeton manquant ; ajoutez l'en-tête « Authorization: Bearer <jeton> » "
+            "(jeton créé par `vigicommerce tokens create`)",
+            "Authorization",
+            _CHALLENGE,
+        )
     with context.read_sessions.begin() as session:
         identity = verify_token(session, credentials.credentials)
     if identity is None:
-        raise ApiError(401, "unauthenticated", "jeton inconnu ou révoqué ; demandez un nouveau jeton à "
-                       "l'administrateur", "Authorization", _CHALLENGE)
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "jeton inconnu ou révoqué ; demandez un nouveau jeton à l'administrateur",
+            "Authorization",
+            _CHALLENGE,
+        )
     return identity
 
 
@@ -58,9 +74,13 @@ def require(permission: Permission) -> Callable[..., Identity]:
     def dependency(identity: Annotated[Identity, Depends(authenticate)]) -> Identity:
         if not allows(identity.role, permission):
             needed = ", ".join(f"{r.value} ({ROLE_LABELS_FR[r]})" for r in roles_granting(permission))
-            raise ApiError(403, "forbidden", f"le jeton de « {identity.owner} » a le rôle {identity.role.value} "
-                           f"({ROLE_LABELS_FR[identity.role]}) ; cette action demande le rôle {needed}",
-                           "Authorization")
+            raise ApiError(
+                403,
+                "forbidden",
+                f"le jeton de « {identity.owner} » a le rôle {identity.role.value} "
+                f"({ROLE_LABELS_FR[identity.role]}) ; cette action demande le rôle {needed}",
+                "Authorization",
+            )
         return identity
 
     return dependency

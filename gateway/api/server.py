@@ -49,7 +49,7 @@ def check_http(http: HttpSettings) -> None:
     if not is_loopback(http.host) and not http.require_tokens:
         raise ApiServerError(
             f"refus de démarrer : l'API écouterait sur {http.host}, une adresse autre que la boucle locale, sans "
-            "jeton ; mettez [http] require_tokens = true (recommandé) ou host = \"127.0.0.1\""
+            'jeton ; mettez [http] require_tokens = true (recommandé) ou host = "127.0.0.1"'
         )
 
 
@@ -73,8 +73,10 @@ class ApiServer:
             sock.bind((host, self.http.port))
         except OSError as exc:
             sock.close()
-            raise ApiServerError(f"l'API ne peut pas écouter sur {self.http.host}:{self.http.port} : {exc.strerror} ; "
-                                 "changez [http] port ou arrêtez le programme qui l'occupe") from exc
+            raise ApiServerError(
+                f"l'API ne peut pas écouter sur {self.http.host}:{self.http.port} : {exc.strerror} ; "
+                "changez [http] port ou arrêtez le programme qui l'occupe"
+            ) from exc
         sock.listen(128)
         sock.setblocking(False)
         self._socket = sock
@@ -90,14 +92,21 @@ class ApiServer:
         if self._socket is None:
             self.bind()
         assert self._socket is not None
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
-                                timeout_keep_alive=KEEP_ALIVE_SECONDS, limit_concurrency=MAX_CONNECTIONS,
-                                server_header=False)  # fmt: skip
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            limit_concurrency=MAX_CONNECTIONS,
+            server_header=False,
+        )
         self._server = uvicorn.Server(config)
         sockets = [self._socket]
         server = self._server
-        self._thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=sockets)),
-                                        name="http-api", daemon=True)
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(server.serve(sockets=sockets)), name="http-api", daemon=True
+        )
         self._thread.start()
         event(log, "http api listening", host=self.http.host, port=self.port)
 
@@ -117,8 +126,13 @@ class ApiServer:
 
 def bind_api(daemon: Daemon) -> ApiServer:
     """The daemon's API server, bound (not yet serving): raises :class:`ApiServerError` when it cannot be."""
-    context = ApiContext(daemon.settings, daemon.engine, daemon.outbox, modem_status=daemon.dispatcher.statuses,
-                         alive=daemon.dispatcher.alive)
+    context = ApiContext(
+        daemon.settings,
+        daemon.engine,
+        daemon.outbox,
+        modem_status=daemon.dispatcher.statuses,
+        alive=daemon.dispatcher.alive,
+    )
     server = ApiServer(context, daemon.settings.http)
     server.bind()
     return server

@@ -21,9 +21,15 @@ class ApiToken(Base):
     key_id: Mapped[str] = mapped_column(String(16), unique=True)
     owner: Mapped[str] = mapped_column(String(120))
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="token_role", native_enum=False, create_constraint=True, length=16,
-             values_callable=lambda e: [m.value for m in e])
-    )  # fmt: skip
+        Enum(
+            Role,
+            name="token_role",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(120))

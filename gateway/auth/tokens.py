@@ -82,8 +82,17 @@ def create_token(session: Session, owner: str, role: Role, *, now: datetime, act
         if session.scalar(select(ApiToken.id).where(ApiToken.key_id == key_id)) is None:
             break
     secret = secrets.token_urlsafe(32)
-    session.add(ApiToken(key_id=key_id, owner=owner, role=role, secret_hash=hash_secret(secret), created_at=now,
-                         created_by=actor, revoked_at=None))
+    session.add(
+        ApiToken(
+            key_id=key_id,
+            owner=owner,
+            role=role,
+            secret_hash=hash_secret(secret),
+            created_at=now,
+            created_by=actor,
+            revoked_at=None,
+        )
+    )
     session.flush()
     audit.record(session, actor, "token.create", f"token:{key_id}", 1, {"owner": owner, "role": role.value}, now=now)
     return NewToken(key_id, owner, role, f"{PREFIX}_{key_id}_{secret}")

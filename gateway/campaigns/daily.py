@@ -52,9 +52,15 @@ def run_daily(
         session.commit()
     with session_factory() as session:
         reminders = send_due_reminders(
-            session, outbox, now=now, today=today, reminder_days=campaigns.reminder_days, hours=hours,
-            text_settings=text, actor=actor,
-        )  # fmt: skip
+            session,
+            outbox,
+            now=now,
+            today=today,
+            reminder_days=campaigns.reminder_days,
+            hours=hours,
+            text_settings=text,
+            actor=actor,
+        )
         session.commit()
     with session_factory() as session:
         purged = purge(session, now=now, retention_days=campaigns.retention_days, actor=actor)

@@ -28,9 +28,15 @@ class Campaign(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[CampaignKind] = mapped_column(
-        Enum(CampaignKind, name="campaign_kind", native_enum=False, create_constraint=True, length=16,
-             values_callable=lambda e: [m.value for m in e])
-    )  # fmt: skip
+        Enum(
+            CampaignKind,
+            name="campaign_kind",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(Text, default="")

@@ -91,8 +91,9 @@ def send_due_reminders(
             .order_by(MemberPhone.member_id, MemberPhone.position)
         ):
             numbers.setdefault(member_id, []).append(e164)
-    campaign = Campaign(kind=CampaignKind.REMINDER, created_at=now, actor=actor, text="reminder", members_count=0,
-                        messages_count=0)
+    campaign = Campaign(
+        kind=CampaignKind.REMINDER, created_at=now, actor=actor, text="reminder", members_count=0, messages_count=0
+    )
     session.add(campaign)
     session.flush()
     not_before = daytime_not_before(now, hours)
@@ -108,17 +109,38 @@ def send_due_reminders(
         if not_before is not None and expires_at <= not_before:
             continue
         messages.extend(
-            NewMessage(recipient=e164, text=text, priority=Priority.REMINDER, not_before=not_before,
-                       expires_at=expires_at, campaign_id=campaign.id)
+            NewMessage(
+                recipient=e164,
+                text=text,
+                priority=Priority.REMINDER,
+                not_before=not_before,
+                expires_at=expires_at,
+                campaign_id=campaign.id,
+            )
             for e164 in member_numbers
-        )  # fmt: skip
-        records.append({"member_id": member_id, "expires_on": expires_on, "threshold_days": threshold,
-                        "sent_at": now, "campaign_id": campaign.id, "numbers": len(member_numbers)})
+        )
+        records.append(
+            {
+                "member_id": member_id,
+                "expires_on": expires_on,
+                "threshold_days": threshold,
+                "sent_at": now,
+                "campaign_id": campaign.id,
+                "numbers": len(member_numbers),
+            }
+        )
     if records:
         session.execute(insert(ReminderSent), records)
         outbox.enqueue(session, messages, now)
     campaign.members_count, campaign.messages_count = len(records), len(messages)
-    audit.record(session, actor, "campaign.reminders", f"campaign:{campaign.id}", len(messages),
-                 {"members": len(records), "day": today.isoformat()}, now=now)
+    audit.record(
+        session,
+        actor,
+        "campaign.reminders",
+        f"campaign:{campaign.id}",
+        len(messages),
+        {"members": len(records), "day": today.isoformat()},
+        now=now,
+    )
     session.flush()
     return ReminderReport(len(records), len(messages), campaign.id)

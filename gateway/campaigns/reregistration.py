@@ -58,25 +58,56 @@ def launch_reregistration(
     rows = session.execute(
         select(MemberPhone.e164, Member.id)
         .join(Member, Member.id == MemberPhone.member_id)
-        .where(Member.expires_on >= ends_from, Member.expires_on <= ends_to,
-               Member.status != MemberStatus.WITHDRAWN, MemberPhone.withdrawn_at.is_(None))
-    ).all()  # fmt: skip
+        .where(
+            Member.expires_on >= ends_from,
+            Member.expires_on <= ends_to,
+            Member.status != MemberStatus.WITHDRAWN,
+            MemberPhone.withdrawn_at.is_(None),
+        )
+    ).all()
     numbers = sorted({e164 for e164, _ in rows})
     members = len({member_id for _, member_id in rows})
     try:
-        campaign = Campaign(kind=CampaignKind.REREGISTRATION, created_at=now, actor=actor, text=text,
-                            ends_from=ends_from, ends_to=ends_to, window_from=window_from, window_to=window_to,
-                            members_count=members, messages_count=len(numbers))  # fmt: skip
+        campaign = Campaign(
+            kind=CampaignKind.REREGISTRATION,
+            created_at=now,
+            actor=actor,
+            text=text,
+            ends_from=ends_from,
+            ends_to=ends_to,
+            window_from=window_from,
+            window_to=window_to,
+            members_count=members,
+            messages_count=len(numbers),
+        )
         session.add(campaign)
         session.flush()
         not_before = daytime_not_before(now, hours)
-        outbox.enqueue(session, [
-            NewMessage(recipient=n, text=text, priority=Priority.REMINDER, not_before=not_before,
-                       campaign_id=campaign.id) for n in numbers
-        ], now)  # fmt: skip
-        audit.record(session, actor, "campaign.reregistration", f"campaign:{campaign.id}", len(numbers),
-                     {"members": members, "ends_from": ends_from.isoformat(), "ends_to": ends_to.isoformat(),
-                      "window_from": window_from.isoformat(), "window_to": window_to.isoformat()}, now=now)
+        outbox.enqueue(
+            session,
+            [
+                NewMessage(
+                    recipient=n, text=text, priority=Priority.REMINDER, not_before=not_before, campaign_id=campaign.id
+                )
+                for n in numbers
+            ],
+            now,
+        )
+        audit.record(
+            session,
+            actor,
+            "campaign.reregistration",
+            f"campaign:{campaign.id}",
+            len(numbers),
+            {
+                "members": members,
+                "ends_from": ends_from.isoformat(),
+                "ends_to": ends_to.isoformat(),
+                "window_from": window_from.isoformat(),
+                "window_to": window_to.isoformat(),
+            },
+            now=now,
+        )
         session.commit()
     except BaseException:
         session.rollback()

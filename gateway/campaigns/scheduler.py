@@ -59,29 +59,47 @@ class DailyScheduler:
 
     def run_once(self) -> DailyReport:
         """One run of the daily job now (also what the cron trigger calls)."""
-        report = run_daily(self._sessions, self._outbox, self._clock(), campaigns=self._campaigns,
-                           hours=self._hours, text=self._text)  # fmt: skip
-        log.info("daily job day=%s expired=%d reminders=%d purged_messages=%d", report.day, report.expired,
-                 report.reminders.messages, report.purged.messages)
+        report = run_daily(
+            self._sessions, self._outbox, self._clock(), campaigns=self._campaigns, hours=self._hours, text=self._text
+        )
+        log.info(
+            "daily job day=%s expired=%d reminders=%d purged_messages=%d",
+            report.day,
+            report.expired,
+            report.reminders.messages,
+            report.purged.messages,
+        )
         return report
 
     def start(self) -> None:
         with self._sessions() as session:
             last = last_run_day(session)
         if catch_up_due(last, self._clock(), self._campaigns, self._hours):
-            self.scheduler.add_job(self.run_once, id=JOB_ID + "-catch-up", coalesce=True,
-                                   misfire_grace_time=24 * 3600)  # fmt: skip
+            self.scheduler.add_job(self.run_once, id=JOB_ID + "-catch-up", coalesce=True, misfire_grace_time=24 * 3600)
         at = self._campaigns.daily_job_time
         self.scheduler.add_job(
-            self.run_once, CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(self._hours.timezone)),
-            id=JOB_ID, coalesce=True, misfire_grace_time=24 * 3600, max_instances=1, replace_existing=True,
-        )  # fmt: skip
+            self.run_once,
+            CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(self._hours.timezone)),
+            id=JOB_ID,
+            coalesce=True,
+            misfire_grace_time=24 * 3600,
+            max_instances=1,
+            replace_existing=True,
+        )
         self.scheduler.start()
 
     def every_minute(self, job: Callable[[], object], job_id: str) -> None:
         """Run ``job`` now and then every minute on the same scheduler thread (housekeeping of other packages)."""
-        self.scheduler.add_job(job, "interval", minutes=1, id=job_id, next_run_time=self._clock(), coalesce=True,
-                               max_instances=1, replace_existing=True)  # fmt: skip
+        self.scheduler.add_job(
+            job,
+            "interval",
+            minutes=1,
+            id=job_id,
+            next_run_time=self._clock(),
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
 
     def shutdown(self) -> None:
         if self.scheduler.running:

@@ -22,17 +22,25 @@ def reminder_text(name: str, expires_on: date, settings: TextSettings) -> str:
 
 
 def _reminder(name: str, expires_on: date, settings: TextSettings) -> str:
-    fr = (f"Vigicommerce : l'inscription de {name} aux alertes SMS prend fin le {_d(expires_on)}. "
-          "Pour continuer à recevoir les alertes, renouvelez-la auprès de la CCISM.")
-    en = (f"Vigicommerce: the registration of {name} for SMS alerts ends on {_d(expires_on)}. "
-          "To keep receiving alerts, renew it with the CCISM.")
+    fr = (
+        f"Vigicommerce : l'inscription de {name} aux alertes SMS prend fin le {_d(expires_on)}. "
+        "Pour continuer à recevoir les alertes, renouvelez-la auprès de la CCISM."
+    )
+    en = (
+        f"Vigicommerce: the registration of {name} for SMS alerts ends on {_d(expires_on)}. "
+        "To keep receiving alerts, renew it with the CCISM."
+    )
     return check_length(join_languages(fr, en, settings.template), settings).text
 
 
 def reregistration_text(window_from: date, window_to: date, settings: TextSettings) -> str:
     """The announcement of a re-registration window."""
-    fr = (f"Vigicommerce : votre inscription aux alertes SMS arrive à échéance. La CCISM ouvre les "
-          f"réinscriptions du {_d(window_from)} au {_d(window_to)}. Contactez la CCISM pour rester inscrit.")
-    en = (f"Vigicommerce: your registration for SMS alerts is ending. The CCISM re-registration window runs "
-          f"from {_d(window_from)} to {_d(window_to)}. Contact the CCISM to stay registered.")
+    fr = (
+        f"Vigicommerce : votre inscription aux alertes SMS arrive à échéance. La CCISM ouvre les "
+        f"réinscriptions du {_d(window_from)} au {_d(window_to)}. Contactez la CCISM pour rester inscrit."
+    )
+    en = (
+        f"Vigicommerce: your registration for SMS alerts is ending. The CCISM re-registration window runs "
+        f"from {_d(window_from)} to {_d(window_to)}. Contact the CCISM to stay registered."
+    )
     return check_length(join_languages(fr, en, settings.template), settings).text

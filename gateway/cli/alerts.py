@@ -83,8 +83,16 @@ AlertIdArg = Annotated[int, typer.Argument(help="n° de l'alerte")]
 
 
 def build_request(  # noqa: PLR0917 - mirrors the command's options
-    settings: Settings, fr: str, en: str, zones: list[str] | None, streets: list[str] | None,
-    categories: list[str] | None, whole: bool, status: StatusChoice, msg_type: TypeChoice, ref: int | None,
+    settings: Settings,
+    fr: str,
+    en: str,
+    zones: list[str] | None,
+    streets: list[str] | None,
+    categories: list[str] | None,
+    whole: bool,
+    status: StatusChoice,
+    msg_type: TypeChoice,
+    ref: int | None,
     operator: str | None,
 ) -> AlertRequest:
     """The domain request for the options, or exit 2 on combinations the domain would not explain as well."""
@@ -96,25 +104,32 @@ def build_request(  # noqa: PLR0917 - mirrors the command's options
         if ref is None:
             fail(f"[red]Erreur[/red] : --type {msg_type.value} demande --ref N (le n° de l'alerte d'origine).")
         if zones or streets or categories or whole:
-            fail("[red]Erreur[/red] : une mise à jour ou une fin d'alerte va aux destinataires de l'alerte "
-                 "d'origine ; retirez --zone/--street/--category/--all.")
+            fail(
+                "[red]Erreur[/red] : une mise à jour ou une fin d'alerte va aux destinataires de l'alerte "
+                "d'origine ; retirez --zone/--street/--category/--all."
+            )
     elif ref is not None:
         fail("[red]Erreur[/red] : --ref ne sert qu'avec --type update ou --type cancel.")
     if status is StatusChoice.test and not settings.operator_numbers:
-        fail("[red]Erreur[/red] : une alerte de test ne va qu'aux numéros des opérateurs, et la configuration "
-             "n'en a aucun ; ajoutez operator_numbers = [\"+33639980001\"] à la configuration.")
+        fail(
+            "[red]Erreur[/red] : une alerte de test ne va qu'aux numéros des opérateurs, et la configuration "
+            'n\'en a aucun ; ajoutez operator_numbers = ["+33639980001"] à la configuration.'
+        )
     # A street given by its number in the reference list is an id; otherwise it is a name.
     street_keys: list[str | int] = [int(s) if s.isdigit() else s for s in streets]
     return AlertRequest(
-        text_fr=fr, text_en=en, sender=operator_name(operator),
+        text_fr=fr,
+        text_en=en,
+        sender=operator_name(operator),
         target=Target(zones=zones, streets=street_keys, categories=categories, whole_territory=whole),
-        status=AlertStatus(status.value), msg_type=AlertType(msg_type.value), references=ref,
-    )  # fmt: skip
+        status=AlertStatus(status.value),
+        msg_type=AlertType(msg_type.value),
+        references=ref,
+    )
 
 
 def preview_dict(preview: Preview) -> dict[str, Any]:
-    return {**asdict(preview), "ucs2_forced_by": list(preview.ucs2_forced_by),
-            "total_segments": preview.total_segments}
+    return {**asdict(preview), "ucs2_forced_by": list(preview.ucs2_forced_by), "total_segments": preview.total_segments}
 
 
 def show_preview(request: AlertRequest, preview: Preview, console: Console) -> None:
@@ -124,12 +139,16 @@ def show_preview(request: AlertRequest, preview: Preview, console: Console) -> N
         kind += f" (se rapporte à l'alerte n° {request.references})"
     console.print(f"[bold]Aperçu[/bold] : {kind}, envoyée par {escape(request.sender)}")
     console.print(f"  adhérents : {preview.members}   numéros : {preview.numbers}")
-    console.print(f"  SMS par numéro : {preview.segments} ({ENCODINGS.get(preview.encoding, preview.encoding)}, "
-                  f"{preview.length} caractères) ; {preview.total_segments} SMS au total")
+    console.print(
+        f"  SMS par numéro : {preview.segments} ({ENCODINGS.get(preview.encoding, preview.encoding)}, "
+        f"{preview.length} caractères) ; {preview.total_segments} SMS au total"
+    )
     if preview.ucs2_forced_by:
         chars = " ".join(repr(c) for c in preview.ucs2_forced_by)
-        console.print(f"  [yellow]les caractères {escape(chars)} imposent l'UCS-2[/yellow] : remplacez-les pour "
-                      "tenir 160 caractères par SMS au lieu de 70")
+        console.print(
+            f"  [yellow]les caractères {escape(chars)} imposent l'UCS-2[/yellow] : remplacez-les pour "
+            "tenir 160 caractères par SMS au lieu de 70"
+        )
     console.rule("texte exact")
     console.print(escape(preview.text), soft_wrap=True, highlight=False)
     console.rule()
@@ -157,8 +176,13 @@ def preview(  # noqa: PLR0917 - typer declares options as parameters
     request = build_request(settings, fr, en, zone, street, category, whole, status, msg_type, ref, operator)
     now = now_utc()
     with database(settings) as engine, domain_errors(), read_sessions(engine).begin() as session:
-        result = preview_alert(session, request, today=local_date(settings, now), text_settings=settings.text,
-                               operator_numbers=settings.operator_numbers)
+        result = preview_alert(
+            session,
+            request,
+            today=local_date(settings, now),
+            text_settings=settings.text,
+            operator_numbers=settings.operator_numbers,
+        )
     if as_json:
         out.print_json(json.dumps(preview_dict(result), ensure_ascii=False))
         return
@@ -177,8 +201,9 @@ def send(  # noqa: PLR0917 - typer declares options as parameters
     msg_type: TypeOption = TypeChoice.alert,
     ref: RefOption = None,
     operator: OperatorOption = None,
-    key: Annotated[str | None, typer.Option("--idempotency-key", help="relancer avec la même clé n'envoie "
-                                                                      "rien deux fois")] = None,
+    key: Annotated[
+        str | None, typer.Option("--idempotency-key", help="relancer avec la même clé n'envoie rien deux fois")
+    ] = None,
     yes: YesOption = False,
     config: ConfigOption = None,
     as_json: JsonOption = False,
@@ -193,27 +218,39 @@ def send(  # noqa: PLR0917 - typer declares options as parameters
         now = now_utc()
         today = local_date(settings, now)
         with read_sessions(engine).begin() as session:
-            seen = preview_alert(session, request, today=today, text_settings=settings.text,
-                                 operator_numbers=settings.operator_numbers)
+            seen = preview_alert(
+                session, request, today=today, text_settings=settings.text, operator_numbers=settings.operator_numbers
+            )
         show_preview(request, seen, err if as_json else out)
         if seen.numbers == 0:
-            raise NoRecipientsError("aucun destinataire : la cible ne contient aucun adhérent actif avec un numéro ; "
-                                    "élargissez la cible (vigicommerce members list --zone …)")
+            raise NoRecipientsError(
+                "aucun destinataire : la cible ne contient aucun adhérent actif avec un numéro ; "
+                "élargissez la cible (vigicommerce members list --zone …)"
+            )
         if not yes:
             confirm(f"Envoyer cette alerte à {seen.numbers} numéro(s) ?")
         now = now_utc()
         with sessions(engine)() as session:
-            result = create_alert(session, outbox(engine, settings), request, now=now, today=local_date(settings, now),
-                                  text_settings=settings.text, operator_numbers=settings.operator_numbers,
-                                  idempotency_key=key)
+            result = create_alert(
+                session,
+                outbox(engine, settings),
+                request,
+                now=now,
+                today=local_date(settings, now),
+                text_settings=settings.text,
+                operator_numbers=settings.operator_numbers,
+                idempotency_key=key,
+            )
     if as_json:
         out.print_json(json.dumps(asdict(result), ensure_ascii=False))
         return
     if not result.created:
         out.print(f"Alerte n° {result.alert_id} déjà envoyée avec cette clé : rien de plus n'est envoyé.")
         return
-    out.print(f"[green]Alerte n° {result.alert_id} envoyée[/green] : {result.numbers} SMS en file "
-              f"({result.members} adhérents). Suivi : vigicommerce alert status {result.alert_id} --watch")
+    out.print(
+        f"[green]Alerte n° {result.alert_id} envoyée[/green] : {result.numbers} SMS en file "
+        f"({result.members} adhérents). Suivi : vigicommerce alert status {result.alert_id} --watch"
+    )
 
 
 def progress_dict(progress: AlertProgress) -> dict[str, Any]:
@@ -222,20 +259,36 @@ def progress_dict(progress: AlertProgress) -> dict[str, Any]:
 
 def alert_dict(alert: Alert) -> dict[str, Any]:
     return {
-        "id": alert.id, "type": alert.msg_type.value, "status": alert.status.value, "sender": alert.sender,
-        "created_at": alert.created_at.isoformat(), "text": alert.text, "encoding": alert.encoding,
-        "segments": alert.segments, "members": alert.members_count, "numbers": alert.numbers_count,
-        "references": alert.references_id, "zones": alert.target_zones, "streets": alert.target_streets,
-        "categories": alert.target_categories, "whole_territory": alert.whole_territory,
+        "id": alert.id,
+        "type": alert.msg_type.value,
+        "status": alert.status.value,
+        "sender": alert.sender,
+        "created_at": alert.created_at.isoformat(),
+        "text": alert.text,
+        "encoding": alert.encoding,
+        "segments": alert.segments,
+        "members": alert.members_count,
+        "numbers": alert.numbers_count,
+        "references": alert.references_id,
+        "zones": alert.target_zones,
+        "streets": alert.target_streets,
+        "categories": alert.target_categories,
+        "whole_territory": alert.whole_territory,
         "cancelled_at": alert.cancelled_at.isoformat() if alert.cancelled_at else None,
         "cancelled_by": alert.cancelled_by,
-    }  # fmt: skip
+    }
 
 
 def _rows(progress: AlertProgress) -> list[tuple[str, int]]:
-    return [("en file", progress.queued), ("en cours d'envoi", progress.sending), ("envoyés", progress.sent),
-            ("remis", progress.delivered), ("en échec", progress.failed), ("abandonnés", progress.dead),
-            ("annulés", progress.cancelled)]
+    return [
+        ("en file", progress.queued),
+        ("en cours d'envoi", progress.sending),
+        ("envoyés", progress.sent),
+        ("remis", progress.delivered),
+        ("en échec", progress.failed),
+        ("abandonnés", progress.dead),
+        ("annulés", progress.cancelled),
+    ]
 
 
 def _describe(progress: AlertProgress) -> str:
@@ -243,13 +296,22 @@ def _describe(progress: AlertProgress) -> str:
 
 
 def watch_progress(
-    read: Callable[[], AlertProgress], console: Console, *, interval: float = WATCH_INTERVAL,
+    read: Callable[[], AlertProgress],
+    console: Console,
+    *,
+    interval: float = WATCH_INTERVAL,
     sleep: Callable[[float], None] = time.sleep,
 ) -> AlertProgress:
     """Show a progress bar, re-reading every ``interval`` s, until nothing of the alert is queued or sending."""
     current = read()
-    with Progress(TextColumn("n° {task.fields[alert]}"), BarColumn(), TaskProgressColumn(),
-                  TextColumn("{task.description}"), console=console, transient=False) as bar:
+    with Progress(
+        TextColumn("n° {task.fields[alert]}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=False,
+    ) as bar:
         task = bar.add_task(_describe(current), total=current.total, alert=current.alert_id)
         while True:
             left = current.queued + current.sending
@@ -263,8 +325,12 @@ def watch_progress(
 @app.command("status")
 def status(
     alert_id: AlertIdArg,
-    watch: Annotated[bool, typer.Option("--watch", "-w", help="barre de progression jusqu'à la fin (Ctrl-C : "
-                                                               "arrêter de suivre, l'alerte continue)")] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch", "-w", help="barre de progression jusqu'à la fin (Ctrl-C : arrêter de suivre, l'alerte continue)"
+        ),
+    ] = False,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -288,8 +354,10 @@ def status(
             try:
                 progress = watch_progress(read, out)
             except KeyboardInterrupt:
-                err.print("Suivi interrompu ; l'alerte continue (vigicommerce alert status "
-                          f"{alert_id} --watch pour reprendre).")
+                err.print(
+                    "Suivi interrompu ; l'alerte continue (vigicommerce alert status "
+                    f"{alert_id} --watch pour reprendre)."
+                )
                 return
             out.print(f"Terminé : {progress.percent_done} % traités.")
             return
@@ -306,12 +374,16 @@ def status(
 
 
 def _header(settings: Settings, alert: Alert, console: Console) -> None:
-    console.print(f"[bold]Alerte n° {alert.id}[/bold] ({TYPE_LABELS[alert.msg_type.value]} "
-                  f"{STATUS_LABELS[alert.status.value]}) du {local_time(settings, alert.created_at)} par "
-                  f"{escape(alert.sender)} : {alert.numbers_count} numéros, {alert.members_count} adhérents")
+    console.print(
+        f"[bold]Alerte n° {alert.id}[/bold] ({TYPE_LABELS[alert.msg_type.value]} "
+        f"{STATUS_LABELS[alert.status.value]}) du {local_time(settings, alert.created_at)} par "
+        f"{escape(alert.sender)} : {alert.numbers_count} numéros, {alert.members_count} adhérents"
+    )
     if alert.cancelled_at is not None:
-        console.print(f"[yellow]Annulée le {local_time(settings, alert.cancelled_at)} par "
-                      f"{escape(alert.cancelled_by or '?')}[/yellow]")
+        console.print(
+            f"[yellow]Annulée le {local_time(settings, alert.cancelled_at)} par "
+            f"{escape(alert.cancelled_by or '?')}[/yellow]"
+        )
     console.print(escape(alert.text), soft_wrap=True, highlight=False)
 
 
@@ -335,14 +407,20 @@ def cancel(
             _header(settings, alert, err)
             confirm(f"Annuler l'alerte n° {alert_id} ({progress.queued + progress.sending} SMS pas encore partis) ?")
         with sessions(engine)() as session:
-            result = cancel_alert(session, outbox(engine, settings), alert_id, now=now_utc(),
-                                  actor=operator_name(operator))
+            result = cancel_alert(
+                session, outbox(engine, settings), alert_id, now=now_utc(), actor=operator_name(operator)
+            )
     if as_json:
         out.print_json(json.dumps(asdict(result)))
         return
-    out.print(f"Alerte n° {alert_id} annulée : {result.cancelled} SMS ne partiront pas"
-              + (f", {result.pending} en cours d'envoi sur un modem (annulés s'ils ne sont pas déjà partis)."
-                 if result.pending else "."))
+    out.print(
+        f"Alerte n° {alert_id} annulée : {result.cancelled} SMS ne partiront pas"
+        + (
+            f", {result.pending} en cours d'envoi sur un modem (annulés s'ils ne sont pas déjà partis)."
+            if result.pending
+            else "."
+        )
+    )
 
 
 @app.command("list")
@@ -369,7 +447,13 @@ def list_(
     for a in alerts:
         kind = TYPE_LABELS[a["type"]] + (f" de {a['references']}" if a["references"] else "")
         text = a["text"].replace("\n", " ")
-        table.add_row(str(a["id"]), created[a["id"]], kind + (" (annulée)" if a["cancelled_at"] else ""),
-                      STATUS_LABELS[a["status"]], escape(a["sender"]), str(a["numbers"]),
-                      escape(text[:60] + ("…" if len(text) > 60 else "")))
+        table.add_row(
+            str(a["id"]),
+            created[a["id"]],
+            kind + (" (annulée)" if a["cancelled_at"] else ""),
+            STATUS_LABELS[a["status"]],
+            escape(a["sender"]),
+            str(a["numbers"]),
+            escape(text[:60] + ("…" if len(text) > 60 else "")),
+        )
     out.print(table)

@@ -54,8 +54,10 @@ def config_check(config: ConfigOption = None, as_json: JsonOption = False) -> No
     if as_json:
         out.print_json(settings.model_dump_json())
         return
-    out.print(f"Configuration valide : {len(settings.modems)} modem(s), base {settings.database.url}, "
-              f"HTTP {settings.http.host}:{settings.http.port}")
+    out.print(
+        f"Configuration valide : {len(settings.modems)} modem(s), base {settings.database.url}, "
+        f"HTTP {settings.http.host}:{settings.http.port}"
+    )
 
 
 @db_app.command("upgrade")

@@ -23,8 +23,9 @@ from gateway.cli.common import (
 
 
 def audit(  # noqa: PLR0917 - typer declares options as parameters
-    action: Annotated[str | None, typer.Option("--action", help="ex. alert.alert, member.renew, member.withdraw")]
-    = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="ex. alert.alert, member.renew, member.withdraw")
+    ] = None,
     subject: Annotated[str | None, typer.Option("--subject", help="ex. member:246341275, alert:12")] = None,
     actor: Annotated[str | None, typer.Option("--actor", help="qui a agi")] = None,
     limit: LimitOption = 50,
@@ -47,10 +48,18 @@ def audit(  # noqa: PLR0917 - typer declares options as parameters
         query = query.where(AuditEntry.actor == actor)
     with database(settings) as engine, domain_errors(), read_sessions(engine).begin() as session:
         rows: list[dict[str, Any]] = [
-            {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "subject": e.subject,
-             "count": e.count, "details": e.details, "local": local_time(settings, e.at)}
+            {
+                "id": e.id,
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "action": e.action,
+                "subject": e.subject,
+                "count": e.count,
+                "details": e.details,
+                "local": local_time(settings, e.at),
+            }
             for e in session.scalars(query)
-        ]  # fmt: skip
+        ]
     if as_json:
         out.print_json(json.dumps([{k: v for k, v in r.items() if k != "local"} for r in rows], ensure_ascii=False))
         return
@@ -63,6 +72,7 @@ def audit(  # noqa: PLR0917 - typer declares options as parameters
     table.add_column("détails")
     for r in rows:
         details = json.dumps(r["details"], ensure_ascii=False) if r["details"] else ""
-        table.add_row(r["local"], escape(r["actor"]), r["action"], escape(r["subject"]), str(r["count"]),
-                      escape(details))
+        table.add_row(
+            r["local"], escape(r["actor"]), r["action"], escape(r["subject"]), str(r["count"]), escape(details)
+        )
     out.print(table)

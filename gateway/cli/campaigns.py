@@ -52,10 +52,12 @@ def _fr(day: date) -> str:
 def reregistration(  # noqa: PLR0917 - typer declares options as parameters
     ends_from: Annotated[str, typer.Option("--from", help="inscriptions qui prennent fin à partir du …")],
     ends_to: Annotated[str, typer.Option("--to", help="… jusqu'au (inclus)")],
-    window_from: Annotated[str | None, typer.Option("--window-from", help="ouverture des réinscriptions "
-                                                                          "(défaut : aujourd'hui)")] = None,
-    window_to: Annotated[str | None, typer.Option("--window-to", help="clôture des réinscriptions "
-                                                                      "(défaut : la date --to)")] = None,
+    window_from: Annotated[
+        str | None, typer.Option("--window-from", help="ouverture des réinscriptions (défaut : aujourd'hui)")
+    ] = None,
+    window_to: Annotated[
+        str | None, typer.Option("--window-to", help="clôture des réinscriptions (défaut : la date --to)")
+    ] = None,
     fr: Annotated[str | None, typer.Option("--fr", help="texte français (défaut : le texte type)")] = None,
     en: Annotated[str, typer.Option("--en", help="texte anglais, avec --fr")] = "",
     operator: OperatorOption = None,
@@ -76,17 +78,24 @@ def reregistration(  # noqa: PLR0917 - typer declares options as parameters
     opens = parse_day(window_from, "--window-from") if window_from else local_date(settings, now_utc())
     closes = parse_day(window_to, "--window-to") if window_to else last
     if closes < opens:
-        fail(f"[red]Période de réinscription inversée[/red] : du {_fr(opens)} au {_fr(closes)} ; "
-             "précisez --window-from et --window-to.")
+        fail(
+            f"[red]Période de réinscription inversée[/red] : du {_fr(opens)} au {_fr(closes)} ; "
+            "précisez --window-from et --window-to."
+        )
     if en and not fr:
         fail("[red]Erreur[/red] : --en demande aussi --fr (le texte français est obligatoire).")
     with domain_errors():
-        text = (check_length(join_languages(fr.strip(), en.strip(), settings.text.template), settings.text).text
-                if fr else reregistration_text(opens, closes, settings.text))
+        text = (
+            check_length(join_languages(fr.strip(), en.strip(), settings.text.template), settings.text).text
+            if fr
+            else reregistration_text(opens, closes, settings.text)
+        )
     with database(settings) as engine, domain_errors():
         shown = err if as_json else out
-        shown.print(f"Campagne de réinscription : adhérents dont l'inscription prend fin du {_fr(first)} au "
-                    f"{_fr(last)} (sauf retirés) ; envoi en journée, après les alertes.")
+        shown.print(
+            f"Campagne de réinscription : adhérents dont l'inscription prend fin du {_fr(first)} au "
+            f"{_fr(last)} (sauf retirés) ; envoi en journée, après les alertes."
+        )
         shown.rule("texte exact")
         shown.print(escape(text), soft_wrap=True, highlight=False)
         shown.rule()
@@ -94,15 +103,25 @@ def reregistration(  # noqa: PLR0917 - typer declares options as parameters
             confirm("Lancer cette campagne ?")
         with sessions(engine)() as session:
             report = launch_reregistration(
-                session, outbox(engine, settings), ends_from=first, ends_to=last, window_from=opens, window_to=closes,
-                now=now_utc(), actor=operator_name(operator), hours=settings.hours, text_settings=settings.text,
-                text_fr=fr, text_en=en,
-            )  # fmt: skip
+                session,
+                outbox(engine, settings),
+                ends_from=first,
+                ends_to=last,
+                window_from=opens,
+                window_to=closes,
+                now=now_utc(),
+                actor=operator_name(operator),
+                hours=settings.hours,
+                text_settings=settings.text,
+                text_fr=fr,
+                text_en=en,
+            )
     if as_json:
         out.print_json(json.dumps(asdict(report), ensure_ascii=False))
         return
-    out.print(f"Campagne n° {report.campaign_id} lancée : {report.messages} SMS en file pour {report.members} "
-              "adhérent(s).")
+    out.print(
+        f"Campagne n° {report.campaign_id} lancée : {report.messages} SMS en file pour {report.members} adhérent(s)."
+    )
 
 
 @daily_app.command("run")
@@ -112,12 +131,21 @@ def daily_run(operator: OperatorOption = None, config: ConfigOption = None, as_j
 
     settings = load(config)
     with database(settings) as engine, domain_errors():
-        report = run_daily(sessions(engine), outbox(engine, settings), now_utc(), campaigns=settings.campaigns,
-                           hours=settings.hours, text=settings.text, actor=operator_name(operator))
+        report = run_daily(
+            sessions(engine),
+            outbox(engine, settings),
+            now_utc(),
+            campaigns=settings.campaigns,
+            hours=settings.hours,
+            text=settings.text,
+            actor=operator_name(operator),
+        )
     if as_json:
         out.print_json(json.dumps({**asdict(report), "day": report.day.isoformat()}))
         return
     r, p = report.reminders, report.purged
-    out.print(f"Tâche du {_fr(report.day)} : {report.expired} inscription(s) expirée(s) ; {r.messages} rappel(s) "
-              f"en file pour {r.members} adhérent(s) ; purgés : {p.members} adhérent(s), {p.numbers} numéro(s), "
-              f"{p.messages} message(s), {p.inbox} réponse(s).")
+    out.print(
+        f"Tâche du {_fr(report.day)} : {report.expired} inscription(s) expirée(s) ; {r.messages} rappel(s) "
+        f"en file pour {r.members} adhérent(s) ; purgés : {p.members} adhérent(s), {p.numbers} numéro(s), "
+        f"{p.messages} message(s), {p.inbox} réponse(s)."
+    )

@@ -108,8 +108,10 @@ def _check_schema(settings: Settings, engine: Engine) -> None:
 
     found, wanted = migrate.current_engine(engine), migrate.head()
     if found != wanted:
-        fail(f"[red]Base de données pas à jour[/red] : schéma {found or 'vide'}, ce programme attend {wanted} ; "
-             f"lancez « vigicommerce db upgrade » ({settings.database.url}).")
+        fail(
+            f"[red]Base de données pas à jour[/red] : schéma {found or 'vide'}, ce programme attend {wanted} ; "
+            f"lancez « vigicommerce db upgrade » ({settings.database.url})."
+        )
 
 
 @contextlib.contextmanager
@@ -126,8 +128,10 @@ def database(settings: Settings) -> Iterator[Engine]:
     if url.startswith("sqlite:///") and not url.endswith(":memory:"):
         path = Path(url.removeprefix("sqlite:///"))
         if not path.is_file():
-            fail(f"[red]Base de données introuvable[/red] : {path} ; vérifiez [database] url dans la configuration "
-                 "ou créez-la avec « vigicommerce db upgrade ».")
+            fail(
+                f"[red]Base de données introuvable[/red] : {path} ; vérifiez [database] url dans la configuration "
+                "ou créez-la avec « vigicommerce db upgrade »."
+            )
     try:
         engine = make_engine(url)
     except StorageError as exc:

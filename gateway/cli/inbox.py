@@ -43,20 +43,31 @@ def inbox(
         senders = {r.sender for r in replies}
         names: dict[str, list[str]] = {}
         if senders:
-            query = (select(MemberPhone.e164, Member.name, Member.siren)
-                     .join(Member, Member.id == MemberPhone.member_id).where(MemberPhone.e164.in_(senders)))
+            query = (
+                select(MemberPhone.e164, Member.name, Member.siren)
+                .join(Member, Member.id == MemberPhone.member_id)
+                .where(MemberPhone.e164.in_(senders))
+            )
             for e164, name, siren in session.execute(query):
                 names.setdefault(e164, []).append(f"{name} ({siren})")
         linked_ids = {r.linked_alert_id for r in replies if r.linked_alert_id is not None}
-        alerts = ({a.id: a.text for a in session.scalars(select(Alert).where(Alert.id.in_(linked_ids)))}
-                  if linked_ids else {})
+        alerts = (
+            {a.id: a.text for a in session.scalars(select(Alert).where(Alert.id.in_(linked_ids)))} if linked_ids else {}
+        )
         rows: list[dict[str, Any]] = [
-            {"id": r.id, "received_at": r.received_at.isoformat(), "sender": r.sender,
-             "members": names.get(r.sender, []), "text": r.text, "modem": r.modem_id, "alert_id": r.linked_alert_id,
-             "alert_text": alerts.get(r.linked_alert_id) if r.linked_alert_id is not None else None,
-             "received_local": local_time(settings, r.received_at)}
+            {
+                "id": r.id,
+                "received_at": r.received_at.isoformat(),
+                "sender": r.sender,
+                "members": names.get(r.sender, []),
+                "text": r.text,
+                "modem": r.modem_id,
+                "alert_id": r.linked_alert_id,
+                "alert_text": alerts.get(r.linked_alert_id) if r.linked_alert_id is not None else None,
+                "received_local": local_time(settings, r.received_at),
+            }
             for r in replies
-        ]  # fmt: skip
+        ]
     if as_json:
         for row in rows:
             del row["received_local"]

@@ -86,8 +86,14 @@ def import_csv(  # noqa: PLR0917 - typer declares options as parameters
     with (
         database(settings) as engine,
         domain_errors(),
-        Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-                 console=err, disable=as_json) as progress,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=as_json,
+        ) as progress,
     ):
         task = progress.add_task("Import", total=None)
 
@@ -95,17 +101,37 @@ def import_csv(  # noqa: PLR0917 - typer declares options as parameters
             progress.update(task, completed=done, total=total)
 
         with sessions(engine)() as session:
-            report = import_members(session, csv_file, today=local_date(settings, now), now=now,
-                                    actor=operator_name(operator), dry_run=dry_run, partial=partial,
-                                    on_progress=on_progress, settings=registry_settings(settings))
+            report = import_members(
+                session,
+                csv_file,
+                today=local_date(settings, now),
+                now=now,
+                actor=operator_name(operator),
+                dry_run=dry_run,
+                partial=partial,
+                on_progress=on_progress,
+                settings=registry_settings(settings),
+            )
     errors = [{"line": e.line, "siren": e.siren, "reason": e.reason} for e in report.errors]
     if as_json:
-        out.print(json.dumps({"total": report.total, "created": report.created, "updated": report.updated,
-                              "unchanged": report.unchanged, "committed": report.committed, "errors": errors}))
+        out.print(
+            json.dumps(
+                {
+                    "total": report.total,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "committed": report.committed,
+                    "errors": errors,
+                }
+            )
+        )
     else:
         verb = "vérifiées (rien écrit)" if dry_run else ("importées" if report.committed else "NON importées")
-        out.print(f"{report.total} lignes {verb} : {report.created} créées, {report.updated} mises à jour, "
-                  f"{report.unchanged} inchangées, {len(errors)} en erreur.")
+        out.print(
+            f"{report.total} lignes {verb} : {report.created} créées, {report.updated} mises à jour, "
+            f"{report.unchanged} inchangées, {len(errors)} en erreur."
+        )
         if errors:
             table = Table("ligne", "SIREN", "problème")
             for e in errors[:MAX_ERRORS_SHOWN]:
@@ -142,15 +168,27 @@ def _siren(value: str) -> str:
 def member_dict(member: Member) -> dict[str, Any]:
     """A member as plain JSON-ready data (numbers in E.164, with the time a number was withdrawn)."""
     return {
-        "siren": member.siren, "name": member.name, "category": member.category_id, "zone": member.zone_id,
-        "street": member.street.name if member.street is not None else None, "address": member.address,
-        "contact": member.contact, "status": member.status.value,
-        "registered_on": member.registered_on.isoformat(), "expires_on": member.expires_on.isoformat(),
+        "siren": member.siren,
+        "name": member.name,
+        "category": member.category_id,
+        "zone": member.zone_id,
+        "street": member.street.name if member.street is not None else None,
+        "address": member.address,
+        "contact": member.contact,
+        "status": member.status.value,
+        "registered_on": member.registered_on.isoformat(),
+        "expires_on": member.expires_on.isoformat(),
         "consent_at": member.consent_at.isoformat() if member.consent_at else None,
         "withdrawn_at": member.withdrawn_at.isoformat() if member.withdrawn_at else None,
-        "phones": [{"e164": p.e164, "withdrawn_at": p.withdrawn_at.isoformat() if p.withdrawn_at else None,
-                    "is_test": p.is_test} for p in member.phones],
-    }  # fmt: skip
+        "phones": [
+            {
+                "e164": p.e164,
+                "withdrawn_at": p.withdrawn_at.isoformat() if p.withdrawn_at else None,
+                "is_test": p.is_test,
+            }
+            for p in member.phones
+        ],
+    }
 
 
 def _check_zone(session: Session, zone: str) -> None:
@@ -183,9 +221,16 @@ def list_(  # noqa: PLR0917 - typer declares options as parameters
     with database(settings) as engine, domain_errors(), read_sessions(engine).begin() as session:
         if zone:
             _check_zone(session, zone)
-        found = search_members(session, text=search, siren=siren, phone=phone, zone=zone,
-                               status=MemberStatus(status.value) if status else None, limit=limit,
-                               settings=registry_settings(settings))
+        found = search_members(
+            session,
+            text=search,
+            siren=siren,
+            phone=phone,
+            zone=zone,
+            status=MemberStatus(status.value) if status else None,
+            limit=limit,
+            settings=registry_settings(settings),
+        )
         rows = [member_dict(m) for m in found]
     if as_json:
         out.print_json(json.dumps(rows, ensure_ascii=False))
@@ -198,8 +243,15 @@ def list_(  # noqa: PLR0917 - typer declares options as parameters
         # Keys and dates must stay whole; names may wrap.
         table.add_column(title, no_wrap=title != "nom")
     for m in rows:
-        table.add_row(m["siren"], escape(m["name"]), m["category"], m["zone"], STATUS_LABELS[m["status"]],
-                      _day(m["expires_on"]), str(sum(1 for p in m["phones"] if p["withdrawn_at"] is None)))
+        table.add_row(
+            m["siren"],
+            escape(m["name"]),
+            m["category"],
+            m["zone"],
+            STATUS_LABELS[m["status"]],
+            _day(m["expires_on"]),
+            str(sum(1 for p in m["phones"] if p["withdrawn_at"] is None)),
+        )
     out.print(table)
     if len(rows) == limit:
         err.print(f"(limité à {limit} lignes : précisez la recherche ou utilisez --limit)")
@@ -224,11 +276,17 @@ def show(siren: SirenArg, config: ConfigOption = None, as_json: JsonOption = Fal
         return
     table = Table(show_header=False, box=None)
     for label, value in (
-        ("SIREN", data["siren"]), ("nom", data["name"]), ("catégorie", data["category"]),
-        ("quartier", data["zone"]), ("rue", data["street"] or ""), ("adresse", data["address"]),
-        ("contact", data["contact"]), ("statut", STATUS_LABELS[data["status"]]),
-        ("inscrit le", _day(data["registered_on"])), ("expire le", _day(data["expires_on"])),
-    ):  # fmt: skip
+        ("SIREN", data["siren"]),
+        ("nom", data["name"]),
+        ("catégorie", data["category"]),
+        ("quartier", data["zone"]),
+        ("rue", data["street"] or ""),
+        ("adresse", data["address"]),
+        ("contact", data["contact"]),
+        ("statut", STATUS_LABELS[data["status"]]),
+        ("inscrit le", _day(data["registered_on"])),
+        ("expire le", _day(data["expires_on"])),
+    ):
         table.add_row(f"[bold]{label}[/bold]", escape(value))
     for phone in data["phones"]:
         withdrawn = phone["withdrawn_at"]
@@ -272,8 +330,9 @@ def export(
 
 
 @app.command("renew")
-def renew(siren: SirenArg, operator: OperatorOption = None, config: ConfigOption = None,
-          as_json: JsonOption = False) -> None:
+def renew(
+    siren: SirenArg, operator: OperatorOption = None, config: ConfigOption = None, as_json: JsonOption = False
+) -> None:
     """Renouvelle une inscription pour la durée configurée (depuis l'ancienne échéance, ou aujourd'hui si passée)."""
     from gateway.registry import members as registry  # noqa: PLC0415
 
@@ -282,21 +341,30 @@ def renew(siren: SirenArg, operator: OperatorOption = None, config: ConfigOption
     now = now_utc()
     with database(settings) as engine, domain_errors(), sessions(engine).begin() as session:
         old = registry.get_member(session, key).expires_on
-        member = registry.renew(session, key, today=local_date(settings, now), now=now,
-                              actor=operator_name(operator), settings=registry_settings(settings))
+        member = registry.renew(
+            session,
+            key,
+            today=local_date(settings, now),
+            now=now,
+            actor=operator_name(operator),
+            settings=registry_settings(settings),
+        )
         data = member_dict(member)
     if as_json:
         out.print_json(json.dumps({**data, "old_expires_on": old.isoformat()}, ensure_ascii=False))
         return
-    out.print(f"{escape(data['name'])} ({data['siren']}) renouvelé : échéance {_day(old.isoformat())} → "
-              f"{_day(data['expires_on'])}, statut {STATUS_LABELS[data['status']]}.")
+    out.print(
+        f"{escape(data['name'])} ({data['siren']}) renouvelé : échéance {_day(old.isoformat())} → "
+        f"{_day(data['expires_on'])}, statut {STATUS_LABELS[data['status']]}."
+    )
 
 
 @app.command("withdraw")
 def withdraw(  # noqa: PLR0917 - typer declares options as parameters
     siren: Annotated[str | None, typer.Argument(help="SIREN de l'adhérent qui quitte le dispositif")] = None,
-    number: Annotated[str | None, typer.Option("--number", help="retirer ce numéro seulement (de tous les "
-                                                                "adhérents qui l'ont)")] = None,
+    number: Annotated[
+        str | None, typer.Option("--number", help="retirer ce numéro seulement (de tous les adhérents qui l'ont)")
+    ] = None,
     reason: ReasonOption = "",
     operator: OperatorOption = None,
     yes: YesOption = False,
@@ -322,16 +390,18 @@ def withdraw(  # noqa: PLR0917 - typer declares options as parameters
         if not yes:
             confirm(f"Retirer {before['name']} ({key}) et ses {len(before['phones'])} numéro(s) des alertes ?")
         with sessions(engine).begin() as session:
-            data = member_dict(withdraw_member(session, key, now=now_utc(), actor=operator_name(operator),
-                                               reason=reason))
+            data = member_dict(
+                withdraw_member(session, key, now=now_utc(), actor=operator_name(operator), reason=reason)
+            )
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False))
         return
     out.print(f"{escape(data['name'])} ({key}) retiré : il ne recevra plus d'alertes.")
 
 
-def _withdraw_number(settings: Settings, number: str, reason: str, operator: str | None, *, yes: bool,
-                     as_json: bool) -> None:
+def _withdraw_number(
+    settings: Settings, number: str, reason: str, operator: str | None, *, yes: bool, as_json: bool
+) -> None:
     from sqlalchemy import select  # noqa: PLC0415
 
     from gateway.registry.members import withdraw_number  # noqa: PLC0415
@@ -347,8 +417,10 @@ def _withdraw_number(settings: Settings, number: str, reason: str, operator: str
             holders = [(p.member.siren, p.member.name) for p in rows if p.withdrawn_at is None]
             known = bool(rows)
         if not known:
-            fail(f"[red]Erreur[/red] : aucun adhérent n'a le numéro {e164} ; vérifiez-le "
-                 "(vigicommerce members list --phone NUMÉRO).")
+            fail(
+                f"[red]Erreur[/red] : aucun adhérent n'a le numéro {e164} ; vérifiez-le "
+                "(vigicommerce members list --phone NUMÉRO)."
+            )
         if not holders:
             out.print(f"Le numéro {e164} est déjà retiré : rien à faire.")
             return
@@ -357,8 +429,11 @@ def _withdraw_number(settings: Settings, number: str, reason: str, operator: str
             confirm(f"Retirer le numéro {e164} des alertes de : {names} ?")
         with sessions(engine).begin() as session:
             touched = withdraw_number(session, e164, now=now_utc(), actor=operator_name(operator), reason=reason)
-            result = {"e164": e164, "members": [m.siren for m in touched],
-                      "withdrawn_members": [m.siren for m in touched if m.status.value == "withdrawn"]}
+            result = {
+                "e164": e164,
+                "members": [m.siren for m in touched],
+                "withdrawn_members": [m.siren for m in touched if m.status.value == "withdrawn"],
+            }
     if as_json:
         out.print_json(json.dumps(result))
         return
@@ -368,8 +443,9 @@ def _withdraw_number(settings: Settings, number: str, reason: str, operator: str
 
 
 @app.command("suspend")
-def suspend(siren: SirenArg, reason: ReasonOption = "", operator: OperatorOption = None,
-            config: ConfigOption = None) -> None:
+def suspend(
+    siren: SirenArg, reason: ReasonOption = "", operator: OperatorOption = None, config: ConfigOption = None
+) -> None:
     """Suspend les alertes d'un adhérent (ex. commerce fermé pour travaux) sans mettre fin à l'inscription."""
     from gateway.registry.members import suspend as suspend_member  # noqa: PLC0415
 
@@ -389,8 +465,9 @@ def reactivate(siren: SirenArg, operator: OperatorOption = None, config: ConfigO
     key = _siren(siren)
     now = now_utc()
     with database(settings) as engine, domain_errors(), sessions(engine).begin() as session:
-        member = reactivate_member(session, key, today=local_date(settings, now), now=now,
-                                   actor=operator_name(operator))
+        member = reactivate_member(
+            session, key, today=local_date(settings, now), now=now, actor=operator_name(operator)
+        )
         name, status = member.name, member.status.value
     out.print(f"{escape(name)} ({key}) : statut {STATUS_LABELS[status]}.")
 

@@ -20,8 +20,9 @@ from gateway.settings import Settings
 TIMEOUT_SECONDS = 5.0
 TokenOption = Annotated[
     str | None,
-    typer.Option("--token", envvar="VIGI_TOKEN", show_envvar=True,
-                 help="jeton d'accès à l'API (vigicommerce tokens create)"),
+    typer.Option(
+        "--token", envvar="VIGI_TOKEN", show_envvar=True, help="jeton d'accès à l'API (vigicommerce tokens create)"
+    ),
 ]
 # (column title, candidate field names in the API's answer, first match wins)
 COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -57,16 +58,28 @@ def fetch_modems(url: str, token: str | None) -> Any:
     try:
         response = httpx.get(f"{url}/modems", headers=headers, timeout=TIMEOUT_SECONDS)
     except httpx.HTTPError as exc:
-        fail(f"[red]La passerelle ne répond pas sur {url}[/red] ({escape(type(exc).__name__)}) : est-elle "
-             "lancée ? systemctl status vigicommerce-gateway", 1)
+        fail(
+            f"[red]La passerelle ne répond pas sur {url}[/red] ({escape(type(exc).__name__)}) : est-elle "
+            "lancée ? systemctl status vigicommerce-gateway",
+            1,
+        )
     if response.status_code in {401, 403}:
-        hint = ("donnez un jeton avec --token ou la variable VIGI_TOKEN" if not token
-                else "ce jeton est refusé (révoqué, ou sans le droit de lecture)")
-        fail(f"[red]Accès refusé par la passerelle[/red] ({response.status_code}) : {hint} ; "
-             "un administrateur en crée avec « vigicommerce tokens create ».", 2)
+        hint = (
+            "donnez un jeton avec --token ou la variable VIGI_TOKEN"
+            if not token
+            else "ce jeton est refusé (révoqué, ou sans le droit de lecture)"
+        )
+        fail(
+            f"[red]Accès refusé par la passerelle[/red] ({response.status_code}) : {hint} ; "
+            "un administrateur en crée avec « vigicommerce tokens create ».",
+            2,
+        )
     if response.status_code != 200:
-        fail(f"[red]La passerelle a répondu {response.status_code}[/red] sur {url}/modems : "
-             f"{escape(response.text[:200])} ; consultez journalctl -u vigicommerce-gateway.", 1)
+        fail(
+            f"[red]La passerelle a répondu {response.status_code}[/red] sur {url}/modems : "
+            f"{escape(response.text[:200])} ; consultez journalctl -u vigicommerce-gateway.",
+            1,
+        )
     try:
         return response.json()
     except ValueError:

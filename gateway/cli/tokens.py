@@ -41,8 +41,9 @@ def create(
         err.print(f"[red]Jeton non créé[/red] : {exc}")
         raise typer.Exit(2) from exc
     if as_json:
-        out.print_json(json.dumps({"key_id": new.key_id, "owner": new.owner, "role": new.role.value,
-                                   "token": new.token}))
+        out.print_json(
+            json.dumps({"key_id": new.key_id, "owner": new.owner, "role": new.role.value, "token": new.token})
+        )
         return
     out.print(f"Jeton {new.key_id} créé pour « {new.owner} » (rôle {new.role.value}).")
     out.print("Copiez-le maintenant, il ne sera plus jamais affiché :")
@@ -57,16 +58,29 @@ def list_(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     from gateway.storage.db import session_factory  # noqa: PLC0415
 
     with database(load(config)) as engine, session_factory(engine).begin() as session:
-        rows = [{"key_id": t.key_id, "owner": t.owner, "role": t.role.value, "created_at": t.created_at.isoformat(),
-                 "created_by": t.created_by, "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
-                for t in list_tokens(session)]  # fmt: skip
+        rows = [
+            {
+                "key_id": t.key_id,
+                "owner": t.owner,
+                "role": t.role.value,
+                "created_at": t.created_at.isoformat(),
+                "created_by": t.created_by,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in list_tokens(session)
+        ]
     if as_json:
         out.print_json(json.dumps(rows))
         return
     table = Table("clé", "propriétaire", "rôle", "créé le", "révoqué le")
     for r in rows:
-        table.add_row(str(r["key_id"]), str(r["owner"]), str(r["role"]), str(r["created_at"])[:16],
-                      str(r["revoked_at"] or "")[:16])
+        table.add_row(
+            str(r["key_id"]),
+            str(r["owner"]),
+            str(r["role"]),
+            str(r["created_at"])[:16],
+            str(r["revoked_at"] or "")[:16],
+        )
     out.print(table)
 
 

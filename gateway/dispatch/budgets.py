@@ -179,9 +179,11 @@ class SimBudgets:
             return set()
         _, month = self._day_month(now)
         with self._reads.begin() as session:
-            return set(session.scalars(
-                select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi.in_(imsis))
-            ))
+            return set(
+                session.scalars(
+                    select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi.in_(imsis))
+                )
+            )
 
     def state(self, imsi: str, now: datetime) -> SimState:
         """This SIM's use today and this month."""
@@ -204,7 +206,9 @@ class SimBudgets:
         )
         session.execute(
             dialect.insert_or_ignore(
-                db, SimRecipient.__table__, {"imsi": imsi, "month": month, "number": number, "first_sent_at": now},
+                db,
+                SimRecipient.__table__,
+                {"imsi": imsi, "month": month, "number": number, "first_sent_at": now},
             )
         )
 

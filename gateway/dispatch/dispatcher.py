@@ -47,10 +47,17 @@ ModemFactory = Callable[[ModemSettings, Callable[[ModemEvent], None]], Modem]
 
 def port_settings(modem: ModemSettings) -> PortSettings:
     return PortSettings(
-        device=modem.device, modem_id=modem.id, baudrate=modem.baudrate, pin=modem.pin, smsc=modem.smsc,
-        rtscts=modem.rtscts, dsrdtr=modem.dsrdtr, xonxoff=modem.xonxoff,
-        command_timeout=modem.command_timeout, submit_timeout=modem.submit_timeout,
-    )  # fmt: skip
+        device=modem.device,
+        modem_id=modem.id,
+        baudrate=modem.baudrate,
+        pin=modem.pin,
+        smsc=modem.smsc,
+        rtscts=modem.rtscts,
+        dsrdtr=modem.dsrdtr,
+        xonxoff=modem.xonxoff,
+        command_timeout=modem.command_timeout,
+        submit_timeout=modem.submit_timeout,
+    )
 
 
 def at_modem_factory(modem: ModemSettings, on_event: Callable[[ModemEvent], None]) -> Modem:
@@ -115,13 +122,12 @@ class Dispatcher:
             batch_size=self.dispatch.batch_size,
             use_cmms=self.dispatch.use_cmms,
             text_policy=self.text.policy,
-            reopen_backoff=Backoff(
-                initial=self.dispatch.reopen_initial_seconds, max=self.dispatch.reopen_max_seconds
-            ),
+            reopen_backoff=Backoff(initial=self.dispatch.reopen_initial_seconds, max=self.dispatch.reopen_max_seconds),
             recipient_filter=self.recipient_filter,
             late_result_hold=timedelta(seconds=self.dispatch.late_result_window_seconds),
-            budget=SimBudget(messages_per_day=modem.budget_messages_per_day,
-                             recipients_per_month=modem.budget_recipients_per_month),
+            budget=SimBudget(
+                messages_per_day=modem.budget_messages_per_day, recipients_per_month=modem.budget_recipients_per_month
+            ),
             peers=self.statuses,
             worker_id=f"{modem.id}@{id(self):x}",
         )
@@ -202,20 +208,31 @@ class Dispatcher:
 
     def _apply_report(self, report: DeliveryReport, now: datetime) -> bool:
         outcome = self.outbox.record_report(
-            report.modem_id, report.reference, delivered=report.delivered, final=report.final, now=now,
+            report.modem_id,
+            report.reference,
+            delivered=report.delivered,
+            final=report.final,
+            now=now,
             window=timedelta(hours=self.dispatch.report_match_window_hours),
-        )  # fmt: skip
-        event(log, "delivery report", modem=report.modem_id, ref=report.reference, delivered=report.delivered,
-              matched=outcome is not None)
+        )
+        event(
+            log,
+            "delivery report",
+            modem=report.modem_id,
+            ref=report.reference,
+            delivered=report.delivered,
+            matched=outcome is not None,
+        )
         return outcome is not None
 
     def _retry_unmatched(self) -> None:
         with self._unmatched_lock:
             pending, self._unmatched = self._unmatched, []
         keep = [
-            (seen, report) for seen, report in pending
+            (seen, report)
+            for seen, report in pending
             if not self._apply_report(report, _now()) and time.monotonic() - seen < UNMATCHED_REPORT_SECONDS
-        ]  # fmt: skip
+        ]
         with self._unmatched_lock:
             self._unmatched.extend(keep)
 

@@ -64,8 +64,9 @@ class SendPolicy:
     def next_daytime_in(self, now: datetime) -> float:
         return math.inf if self.window.is_daytime(now) else self.window.seconds_until_daytime(now)
 
-    def choose_sim(self, number: str, imsis: list[str], now: datetime, priority: Priority,
-                   segments: int) -> SimChoice | None:
+    def choose_sim(
+        self, number: str, imsis: list[str], now: datetime, priority: Priority, segments: int
+    ) -> SimChoice | None:
         if self.budgets is None or not imsis:
             return None
         return self.budgets.choose_sim(number, imsis, now, priority=priority, segments=segments)

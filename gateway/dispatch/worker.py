@@ -191,8 +191,15 @@ class ModemWorker:
         self.status.state, self.status.info, self.status.reopen_at = "open", info, None
         if self.policy.budgets is not None and info.imsi:
             self.policy.budgets.budgets[info.imsi] = self.budget or SimBudget()
-        event(log, "modem ready", modem=info.modem_id, model=info.model, operator=info.operator,
-              signal=info.signal_rssi, registered=info.registered)
+        event(
+            log,
+            "modem ready",
+            modem=info.modem_id,
+            model=info.model,
+            operator=info.operator,
+            signal=info.signal_rssi,
+            registered=info.registered,
+        )
         return 0.0
 
     def _healthy(self, now: datetime) -> bool:
@@ -241,8 +248,14 @@ class ModemWorker:
         self.status.last_error = str(exc)
         if time.monotonic() - self._storage_logged_at > STORAGE_LOG_EVERY_SECONDS:  # not every 2 s while full
             self._storage_logged_at = time.monotonic()
-            event(log, "database write failed", logging.ERROR, modem=self.modem.modem_id, error=exc,
-                  kept=len(self._unrecorded))
+            event(
+                log,
+                "database write failed",
+                logging.ERROR,
+                modem=self.modem.modem_id,
+                error=exc,
+                kept=len(self._unrecorded),
+            )
 
     def _release(self, ids: list[int] | None = None) -> int:
         """Give back claims (all, or ``ids``) now, or as soon as the database takes writes again; how many now."""
@@ -300,11 +313,21 @@ class ModemWorker:
         except SubmitOutcomeUnknown as exc:
             # Not resent at once: a late +CMGS or a report may still prove it left (a resend texts twice).
             now, error = _now(), str(exc)  # the closure may run later: ``exc`` is unbound after the block
-            self._record(lambda: self.outbox.mark_unknown(message.id, self.worker_id, error=error, now=now,
-                                                          hold=self.late_result_hold))
+            self._record(
+                lambda: self.outbox.mark_unknown(
+                    message.id, self.worker_id, error=error, now=now, hold=self.late_result_hold
+                )
+            )
             self._unknown = message.id
-            event(log, "submit outcome unknown", logging.WARNING, modem=modem_id, id=message.id,
-                  to=message.recipient, hold=self.late_result_hold.total_seconds())
+            event(
+                log,
+                "submit outcome unknown",
+                logging.WARNING,
+                modem=modem_id,
+                id=message.id,
+                to=message.recipient,
+                hold=self.late_result_hold.total_seconds(),
+            )
             self._healthy(_now())  # a hung modem is closed here; a slow one stays open for its late answer
             return False
         except (ModemGone, ModemTimeout) as exc:
@@ -321,16 +344,39 @@ class ModemWorker:
                 self._record(lambda: self.outbox.mark_failed(message.id, self.worker_id, error=error, now=now))
                 self.status.failed += 1
             self.status.last_error = str(exc)
-            event(log, "submit failed", logging.WARNING, modem=modem_id, id=message.id, to=message.recipient,
-                  error=exc, retryable=exc.retryable)
+            event(
+                log,
+                "submit failed",
+                logging.WARNING,
+                modem=modem_id,
+                id=message.id,
+                to=message.recipient,
+                error=exc,
+                retryable=exc.retryable,
+            )
             return True
         now = _now()
-        recorded = self._record(lambda: self.outbox.mark_sent(
-            message.id, self.worker_id, refs=result.references, segments=result.segments, encoding=result.encoding,
-            now=now, also=self._count_send(message, result.segments, now)))  # fmt: skip
+        recorded = self._record(
+            lambda: self.outbox.mark_sent(
+                message.id,
+                self.worker_id,
+                refs=result.references,
+                segments=result.segments,
+                encoding=result.encoding,
+                now=now,
+                also=self._count_send(message, result.segments, now),
+            )
+        )
         self.status.sent += 1
-        event(log, "sent", modem=modem_id, id=message.id, to=message.recipient, refs=result.references,
-              priority=Priority(message.priority).name.lower())
+        event(
+            log,
+            "sent",
+            modem=modem_id,
+            id=message.id,
+            to=message.recipient,
+            refs=result.references,
+            priority=Priority(message.priority).name.lower(),
+        )
         return recorded  # not recorded (disk full): send nothing more until it is
 
     def _count_send(self, message: ClaimedMessage, segments: int, now: datetime) -> Callable[[Session], None] | None:
@@ -352,8 +398,15 @@ class ModemWorker:
             return
         confirmed = self.outbox.confirm_late(message_id, self.modem.modem_id, reference, _now())
         self._unknown = None
-        event(log, "late submit result", logging.WARNING, modem=self.modem.modem_id, id=message_id, ref=reference,
-              confirmed=confirmed)
+        event(
+            log,
+            "late submit result",
+            logging.WARNING,
+            modem=self.modem.modem_id,
+            id=message_id,
+            ref=reference,
+            confirmed=confirmed,
+        )
 
     # -- the runner -------------------------------------------------------------------------------
 
@@ -379,8 +432,13 @@ class ModemWorker:
             self._write_unrecorded()
         self._release()
         if self._unrecorded:  # still refused: the rows stay claimed and go back to the queue at the next start
-            event(log, "outcomes not recorded at stop", logging.ERROR, modem=self.modem.modem_id,
-                  count=len(self._unrecorded))
+            event(
+                log,
+                "outcomes not recorded at stop",
+                logging.ERROR,
+                modem=self.modem.modem_id,
+                count=len(self._unrecorded),
+            )
         self.modem.close()
         self.status.state = "closed"
 

@@ -28,9 +28,14 @@ class InboxMessage(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # SMSC timestamp
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[InboxKind] = mapped_column(
-        SAEnum(InboxKind, native_enum=False, create_constraint=False, length=8,
-               values_callable=lambda enum: [m.value for m in enum])
-    )  # fmt: skip
+        SAEnum(
+            InboxKind,
+            native_enum=False,
+            create_constraint=False,
+            length=8,
+            values_callable=lambda enum: [m.value for m in enum],
+        )
+    )
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
     # The latest alert sent to this sender, when there is one: the reply is probably about it.
     linked_alert_id: Mapped[int | None] = mapped_column(Integer)

@@ -47,8 +47,9 @@ def join_parts(parts: Sequence[tuple[int, bytes]], total: int) -> tuple[str, tup
     Units are joined before decoding, so a surrogate pair split between two parts becomes one character.
     """
     by_number = dict(parts)
-    units = b"".join(by_number[n] if n in by_number else missing_marker(n, total).encode(UTF16)
-                     for n in range(1, total + 1))  # fmt: skip
+    units = b"".join(
+        by_number[n] if n in by_number else missing_marker(n, total).encode(UTF16) for n in range(1, total + 1)
+    )
     missing = tuple(n for n in range(1, total + 1) if n not in by_number)
     return units.decode(UTF16, "replace"), missing
 
@@ -62,8 +63,12 @@ def _same_message(sms_or_row: IncomingSms | InboxFragment) -> tuple[str, str, in
 
 def _message_filter(key: tuple[str, str, int, int]) -> tuple[ColumnElement[bool], ...]:
     modem_id, sender, reference, total = key
-    return (InboxFragment.modem_id == modem_id, InboxFragment.sender == sender,
-            InboxFragment.reference == reference, InboxFragment.total == total)  # fmt: skip
+    return (
+        InboxFragment.modem_id == modem_id,
+        InboxFragment.sender == sender,
+        InboxFragment.reference == reference,
+        InboxFragment.total == total,
+    )
 
 
 class FragmentRaceError(Exception):
@@ -105,11 +110,19 @@ def add_part(session: Session, sms: IncomingSms, *, now: datetime, window: timed
     duplicate = session.scalar(select(InboxFragment.id).where(*recent, InboxFragment.number == sms.part.number))
     if duplicate is not None:
         return None
-    session.add(InboxFragment(
-        modem_id=sms.modem_id, sender=sms.sender, reference=sms.part.reference, total=sms.part.total,
-        number=sms.part.number, units=sms.text.encode(UTF16, "surrogatepass"), received_at=sms.received_at,
-        stored_at=now, consumed=False,
-    ))  # fmt: skip
+    session.add(
+        InboxFragment(
+            modem_id=sms.modem_id,
+            sender=sms.sender,
+            reference=sms.part.reference,
+            total=sms.part.total,
+            number=sms.part.number,
+            units=sms.text.encode(UTF16, "surrogatepass"),
+            received_at=sms.received_at,
+            stored_at=now,
+            consumed=False,
+        )
+    )
     session.flush()
     rows = session.scalars(
         select(InboxFragment).where(*recent, InboxFragment.consumed.is_(False)).order_by(InboxFragment.number)
@@ -130,10 +143,17 @@ def take_incomplete(session: Session, *, now: datetime, window: timedelta) -> li
     cutoff = now - window
     session.execute(delete(InboxFragment).where(InboxFragment.consumed.is_(True), InboxFragment.stored_at < cutoff))
     waiting = session.scalars(
-        select(InboxFragment).where(InboxFragment.consumed.is_(False)).order_by(
-            InboxFragment.modem_id, InboxFragment.sender, InboxFragment.reference, InboxFragment.total,
-            InboxFragment.number, InboxFragment.id)
-    ).all()  # fmt: skip
+        select(InboxFragment)
+        .where(InboxFragment.consumed.is_(False))
+        .order_by(
+            InboxFragment.modem_id,
+            InboxFragment.sender,
+            InboxFragment.reference,
+            InboxFragment.total,
+            InboxFragment.number,
+            InboxFragment.id,
+        )
+    ).all()
     given: list[Reassembled] = []
     for _key, group in groupby(waiting, key=_same_message):
         rows = list(group)

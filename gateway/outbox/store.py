@@ -53,15 +53,29 @@ _COLS = _MESSAGES.c
 _MARK_SENT = (
     update(_MESSAGES)
     .where(_COLS.id == bindparam("b_id"), _COLS.state == S.SENDING, _COLS.worker_id == bindparam("b_worker"))
-    .values(state=transition(S.SENDING, E.SENT), message_refs=bindparam("b_refs"), segments=bindparam("b_segments"),
-            encoding=bindparam("b_encoding"), sent_at=bindparam("b_at"), last_error=None)
+    .values(
+        state=transition(S.SENDING, E.SENT),
+        message_refs=bindparam("b_refs"),
+        segments=bindparam("b_segments"),
+        encoding=bindparam("b_encoding"),
+        sent_at=bindparam("b_at"),
+        last_error=None,
+    )
     .returning(_COLS.modem_id)
-)  # fmt: skip
+)
 _INSERT_PART = insert(_PARTS)
 _CLAIM_COLUMNS = (
-    M.id, M.recipient, M.text, M.priority, M.attempts, M.max_attempts, M.expires_at, M.alert_id,
-    M.campaign_id, M.created_at,
-)  # fmt: skip
+    M.id,
+    M.recipient,
+    M.text,
+    M.priority,
+    M.attempts,
+    M.max_attempts,
+    M.expires_at,
+    M.alert_id,
+    M.campaign_id,
+    M.created_at,
+)
 
 
 class Outbox(OutboxReader):
@@ -116,11 +130,20 @@ class Outbox(OutboxReader):
         """The column values of a message entering the queue (validated first)."""
         message.validate()
         return {
-            "recipient": message.recipient, "text": message.text, "priority": Priority(message.priority),
-            "state": S.QUEUED, "not_before": message.not_before, "expires_at": message.expires_at, "attempts": 0,
-            "max_attempts": message.max_attempts or self.retry.max_attempts, "cancel_requested": False,
-            "created_at": now, "updated_at": now, "alert_id": message.alert_id, "campaign_id": message.campaign_id,
-        }  # fmt: skip
+            "recipient": message.recipient,
+            "text": message.text,
+            "priority": Priority(message.priority),
+            "state": S.QUEUED,
+            "not_before": message.not_before,
+            "expires_at": message.expires_at,
+            "attempts": 0,
+            "max_attempts": message.max_attempts or self.retry.max_attempts,
+            "cancel_requested": False,
+            "created_at": now,
+            "updated_at": now,
+            "alert_id": message.alert_id,
+            "campaign_id": message.campaign_id,
+        }
 
     def _announce(self, session: Session, priority: int) -> None:
         """After the commit, wake the workers with the most urgent priority queued, so that a worker in the
@@ -160,16 +183,26 @@ class Outbox(OutboxReader):
         with self._sessions.begin() as session:
             self._expire(session, now)
             claimed = self._claim_rows(
-                session, worker_id=worker_id, modem_id=modem_id, now=now, limit=limit,
-                priorities=priorities, exclude_recipients=exclude_recipients,
-            )  # fmt: skip
+                session,
+                worker_id=worker_id,
+                modem_id=modem_id,
+                now=now,
+                limit=limit,
+                priorities=priorities,
+                exclude_recipients=exclude_recipients,
+            )
             if recipient_filter is not None and claimed:
                 refused = set(recipient_filter(session, claimed))
                 if refused:
                     self._cas(
-                        session, E.CANCEL, [M.id.in_(refused), M.worker_id == worker_id],
-                        now, source=S.SENDING, last_error="recipient no longer allowed", worker_id=None,
-                    )  # fmt: skip
+                        session,
+                        E.CANCEL,
+                        [M.id.in_(refused), M.worker_id == worker_id],
+                        now,
+                        source=S.SENDING,
+                        last_error="recipient no longer allowed",
+                        worker_id=None,
+                    )
                     claimed = [c for c in claimed if c.id not in refused]
         return claimed
 
@@ -189,18 +222,34 @@ class Outbox(OutboxReader):
         ``also`` writes more in the same transaction (the SIM budget counters): one disk sync per message.
         """
         with self._sessions.begin() as session:
-            row = session.execute(_MARK_SENT, {
-                "b_id": message_id, "b_worker": worker_id, "b_refs": ",".join(str(r) for r in refs),
-                "b_segments": segments, "b_encoding": encoding, "b_at": now,
-            }).first()  # fmt: skip
+            row = session.execute(
+                _MARK_SENT,
+                {
+                    "b_id": message_id,
+                    "b_worker": worker_id,
+                    "b_refs": ",".join(str(r) for r in refs),
+                    "b_segments": segments,
+                    "b_encoding": encoding,
+                    "b_at": now,
+                },
+            ).first()
             if row is None:
                 raise StaleClaim(message_id, worker_id)
             # Core insert, not the ORM's unit of work: this commit sits between two submits of a modem.
-            session.execute(_INSERT_PART, [
-                {"message_id": message_id, "part_no": i, "modem_id": row.modem_id, "reference": ref % 256,
-                 "submitted_at": now, "final": False}
-                for i, ref in enumerate(refs, start=1)
-            ])  # fmt: skip
+            session.execute(
+                _INSERT_PART,
+                [
+                    {
+                        "message_id": message_id,
+                        "part_no": i,
+                        "modem_id": row.modem_id,
+                        "reference": ref % 256,
+                        "submitted_at": now,
+                        "final": False,
+                    }
+                    for i, ref in enumerate(refs, start=1)
+                ],
+            )
             if also is not None:
                 also(session)
 
@@ -227,12 +276,23 @@ class Outbox(OutboxReader):
             held.append(M.id.in_(list(ids)))
         with self._sessions.begin() as session:
             cancelled = self._cas(
-                session, E.CANCEL, [*held, M.cancel_requested.is_(True)], now, source=S.SENDING, worker_id=None,
-            )  # fmt: skip
+                session,
+                E.CANCEL,
+                [*held, M.cancel_requested.is_(True)],
+                now,
+                source=S.SENDING,
+                worker_id=None,
+            )
             released = self._cas(
-                session, E.RELEASE, held, now,
-                worker_id=None, claimed_at=None, modem_id=None, attempts=M.attempts - 1,
-            )  # fmt: skip
+                session,
+                E.RELEASE,
+                held,
+                now,
+                worker_id=None,
+                claimed_at=None,
+                modem_id=None,
+                attempts=M.attempts - 1,
+            )
         self._wake(released)
         return released + cancelled
 
@@ -259,14 +319,27 @@ class Outbox(OutboxReader):
         instead of being resent. False when it is too late (the row was claimed again or is final)."""
         with self._sessions.begin() as session:
             changed = self._cas(
-                session, E.LATE_SENT,
-                [M.id == message_id, M.last_error.like(f"{UNKNOWN_PREFIX}%")], now,
-                message_refs=str(reference % 256), sent_at=now, next_attempt_at=None, modem_id=modem_id,
+                session,
+                E.LATE_SENT,
+                [M.id == message_id, M.last_error.like(f"{UNKNOWN_PREFIX}%")],
+                now,
+                message_refs=str(reference % 256),
+                sent_at=now,
+                next_attempt_at=None,
+                modem_id=modem_id,
                 last_error=None,
-            )  # fmt: skip
+            )
             if changed:
-                session.add(SubmittedPart(message_id=message_id, part_no=1, modem_id=modem_id,
-                                          reference=reference % 256, submitted_at=now, final=False))
+                session.add(
+                    SubmittedPart(
+                        message_id=message_id,
+                        part_no=1,
+                        modem_id=modem_id,
+                        reference=reference % 256,
+                        submitted_at=now,
+                        final=False,
+                    )
+                )
         return changed == 1
 
     def heartbeat(self, worker_id: str, now: datetime) -> int:
@@ -287,12 +360,21 @@ class Outbox(OutboxReader):
         stale = [M.claimed_at <= cutoff]
         with self._sessions.begin() as session:
             recovered = self._cas(
-                session, E.CANCEL, [*stale, M.cancel_requested.is_(True)], now, source=S.SENDING, worker_id=None,
-            )  # fmt: skip
+                session,
+                E.CANCEL,
+                [*stale, M.cancel_requested.is_(True)],
+                now,
+                source=S.SENDING,
+                worker_id=None,
+            )
             recovered += self._cas(
-                session, E.GIVE_UP, [*stale, M.attempts >= M.max_attempts], now,
-                worker_id=None, last_error="out of attempts (claims lost in crashes)",
-            )  # fmt: skip
+                session,
+                E.GIVE_UP,
+                [*stale, M.attempts >= M.max_attempts],
+                now,
+                worker_id=None,
+                last_error="out of attempts (claims lost in crashes)",
+            )
             requeued = self._cas(session, E.RELEASE, stale, now, worker_id=None, claimed_at=None, modem_id=None)
         self._wake(requeued)
         return recovered + requeued
@@ -356,9 +438,8 @@ class Outbox(OutboxReader):
             if part is None:
                 return None
             session.execute(
-                update(_PARTS).where(_PARTS.c.id == part.id)
-                .values(delivered=delivered, final=final, reported_at=now)
-            )  # fmt: skip
+                update(_PARTS).where(_PARTS.c.id == part.id).values(delivered=delivered, final=final, reported_at=now)
+            )
             parts = session.execute(
                 select(SubmittedPart.delivered, SubmittedPart.final).where(SubmittedPart.message_id == part.message_id)
             ).all()
@@ -402,9 +483,14 @@ class Outbox(OutboxReader):
         )
         target = transition(S.QUEUED, E.CLAIM)
         values = {
-            "state": target, "worker_id": worker_id, "modem_id": modem_id, "claimed_at": now,
-            "updated_at": now, "attempts": M.attempts + 1, "next_attempt_at": None,
-        }  # fmt: skip
+            "state": target,
+            "worker_id": worker_id,
+            "modem_id": modem_id,
+            "claimed_at": now,
+            "updated_at": now,
+            "attempts": M.attempts + 1,
+            "next_attempt_at": None,
+        }
         if dialect.supports_update_returning(db_dialect):
             stmt = update(M).where(M.id.in_(candidates), M.state == S.QUEUED).values(values)
             rows = session.execute(stmt.returning(*_CLAIM_COLUMNS), execution_options=_NO_SYNC).all()
@@ -414,18 +500,33 @@ class Outbox(OutboxReader):
             rows = session.execute(select(*_CLAIM_COLUMNS).where(M.id.in_(ids))).all()
         claimed = [
             ClaimedMessage(
-                id=r.id, recipient=r.recipient, text=r.text, priority=Priority(r.priority), attempts=r.attempts,
-                max_attempts=r.max_attempts, expires_at=r.expires_at, alert_id=r.alert_id,
-                campaign_id=r.campaign_id, modem_id=modem_id, worker_id=worker_id, claimed_at=now,
+                id=r.id,
+                recipient=r.recipient,
+                text=r.text,
+                priority=Priority(r.priority),
+                attempts=r.attempts,
+                max_attempts=r.max_attempts,
+                expires_at=r.expires_at,
+                alert_id=r.alert_id,
+                campaign_id=r.campaign_id,
+                modem_id=modem_id,
+                worker_id=worker_id,
+                claimed_at=now,
             )
             for r in sorted(rows, key=lambda r: (r.priority, r.created_at, r.id))
-        ]  # fmt: skip
+        ]
         return claimed
 
     def _requeue(
-        self, session: Session, message_id: int, worker_id: str, *, error: str, now: datetime,
+        self,
+        session: Session,
+        message_id: int,
+        worker_id: str,
+        *,
+        error: str,
+        now: datetime,
         min_delay: timedelta,
-    ) -> MessageState:  # fmt: skip
+    ) -> MessageState:
         row = session.execute(
             select(M.attempts, M.max_attempts, M.expires_at, M.cancel_requested).where(
                 M.id == message_id, M.state == S.SENDING, M.worker_id == worker_id
@@ -446,9 +547,12 @@ class Outbox(OutboxReader):
 
     def _expire(self, session: Session, now: datetime) -> int:
         return self._cas(
-            session, E.EXPIRE, [M.expires_at.is_not(None), M.expires_at <= now], now,
+            session,
+            E.EXPIRE,
+            [M.expires_at.is_not(None), M.expires_at <= now],
+            now,
             last_error="expired before it could be sent",
-        )  # fmt: skip
+        )
 
     def _held(self, message_id: int, worker_id: str, event: MessageEvent) -> Any:
         """UPDATE of one row held by ``worker_id``, to the state ``event`` leads to from ``sending``."""
@@ -459,9 +563,15 @@ class Outbox(OutboxReader):
         )
 
     def _cas_one(
-        self, session: Session, message_id: int, worker_id: str, event: MessageEvent, *, now: datetime,
+        self,
+        session: Session,
+        message_id: int,
+        worker_id: str,
+        event: MessageEvent,
+        *,
+        now: datetime,
         values: dict[str, Any],
-    ) -> None:  # fmt: skip
+    ) -> None:
         result = session.execute(
             self._held(message_id, worker_id, event).values(updated_at=now, **values), execution_options=_NO_SYNC
         )
@@ -469,9 +579,15 @@ class Outbox(OutboxReader):
             raise StaleClaim(message_id, worker_id)
 
     def _cas(
-        self, session: Session, event: MessageEvent, where: list[Any], now: datetime,
-        *, source: MessageState | None = None, **values: Any,
-    ) -> int:  # fmt: skip
+        self,
+        session: Session,
+        event: MessageEvent,
+        where: list[Any],
+        now: datetime,
+        *,
+        source: MessageState | None = None,
+        **values: Any,
+    ) -> int:
         """Bulk compare-and-set: rows in a source state of ``event`` matching ``where``; returns the count."""
         states = sorted(sources(event)) if source is None else [source]
         total = 0

@@ -14,8 +14,21 @@ from gateway.inbox.models import InboxMessage
 from gateway.outbox.models import OutboxMessage
 from gateway.registry.members import get_member
 
-_MEMBER_FIELDS = ("siren", "name", "category_id", "zone_id", "address", "contact", "registered_on", "expires_on",
-                  "status", "consent_at", "created_at", "updated_at", "withdrawn_at")
+_MEMBER_FIELDS = (
+    "siren",
+    "name",
+    "category_id",
+    "zone_id",
+    "address",
+    "contact",
+    "registered_on",
+    "expires_on",
+    "status",
+    "consent_at",
+    "created_at",
+    "updated_at",
+    "withdrawn_at",
+)
 
 
 def _plain(value: Any) -> Any:
@@ -41,36 +54,64 @@ def export_member_data(session: Session, siren: str) -> dict[str, Any]:
         {"e164": p.e164, "position": p.position, "is_test": p.is_test, "withdrawn_at": _plain(p.withdrawn_at)}
         for p in member.phones
     ]
-    messages = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient.in_(numbers)).order_by(OutboxMessage.id)
-    ).all() if numbers else []
+    messages = (
+        session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient.in_(numbers)).order_by(OutboxMessage.id)
+        ).all()
+        if numbers
+        else []
+    )
     data["messages"] = [
-        {"id": m.id, "recipient": m.recipient, "text": m.text, "state": _plain(m.state), "priority": int(m.priority),
-         "created_at": _plain(m.created_at), "sent_at": _plain(m.sent_at), "delivered_at": _plain(m.delivered_at),
-         "alert_id": m.alert_id, "campaign_id": m.campaign_id}
+        {
+            "id": m.id,
+            "recipient": m.recipient,
+            "text": m.text,
+            "state": _plain(m.state),
+            "priority": int(m.priority),
+            "created_at": _plain(m.created_at),
+            "sent_at": _plain(m.sent_at),
+            "delivered_at": _plain(m.delivered_at),
+            "alert_id": m.alert_id,
+            "campaign_id": m.campaign_id,
+        }
         for m in messages
-    ]  # fmt: skip
-    replies = session.scalars(
-        select(InboxMessage).where(InboxMessage.sender.in_(numbers)).order_by(InboxMessage.id)
-    ).all() if numbers else []
+    ]
+    replies = (
+        session.scalars(select(InboxMessage).where(InboxMessage.sender.in_(numbers)).order_by(InboxMessage.id)).all()
+        if numbers
+        else []
+    )
     data["inbox"] = [
-        {"id": r.id, "sender": r.sender, "text": r.text, "kind": _plain(r.kind), "received_at": _plain(r.received_at),
-         "linked_alert_id": r.linked_alert_id}
+        {
+            "id": r.id,
+            "sender": r.sender,
+            "text": r.text,
+            "kind": _plain(r.kind),
+            "received_at": _plain(r.received_at),
+            "linked_alert_id": r.linked_alert_id,
+        }
         for r in replies
-    ]  # fmt: skip
+    ]
     data["reminders"] = [
         {"expires_on": _plain(r.expires_on), "threshold_days": r.threshold_days, "sent_at": _plain(r.sent_at)}
         for r in session.scalars(select(ReminderSent).where(ReminderSent.member_id == member.id))
     ]
     # Number withdrawals are audited under the (masked) number, with the SIRENs in their details.
     audit_rows = session.scalars(
-        select(AuditEntry).where(or_(AuditEntry.subject == f"member:{member.siren}",
-                                     AuditEntry.action == "number.withdraw")).order_by(AuditEntry.id)
-    ).all()  # fmt: skip
+        select(AuditEntry)
+        .where(or_(AuditEntry.subject == f"member:{member.siren}", AuditEntry.action == "number.withdraw"))
+        .order_by(AuditEntry.id)
+    ).all()
     data["audit"] = [
-        {"at": _plain(a.at), "actor": a.actor, "action": a.action, "subject": a.subject, "count": a.count,
-         "details": a.details}
+        {
+            "at": _plain(a.at),
+            "actor": a.actor,
+            "action": a.action,
+            "subject": a.subject,
+            "count": a.count,
+            "details": a.details,
+        }
         for a in audit_rows
         if a.subject == f"member:{member.siren}" or member.siren in (a.details or {}).get("members", [])
-    ]  # fmt: skip
+    ]
     return data

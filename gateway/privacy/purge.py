@@ -52,10 +52,12 @@ def purge(session: Session, *, now: datetime, retention_days: int, actor: str = 
     Idempotent: a second run finds nothing more. Writes one ``privacy.purge`` audit row when anything went.
     """
     cutoff = now - timedelta(days=retention_days)
-    gone = select(Member.id).where(or_(
-        (Member.status == MemberStatus.WITHDRAWN) & (Member.withdrawn_at < cutoff),
-        (Member.status == MemberStatus.EXPIRED) & (Member.expires_on < cutoff.date()),
-    ))  # fmt: skip
+    gone = select(Member.id).where(
+        or_(
+            (Member.status == MemberStatus.WITHDRAWN) & (Member.withdrawn_at < cutoff),
+            (Member.status == MemberStatus.EXPIRED) & (Member.expires_on < cutoff.date()),
+        )
+    )
     member_ids = list(session.scalars(gone))
     numbers = 0
     touched: set[int] = set()
@@ -67,11 +69,14 @@ def purge(session: Session, *, now: datetime, retention_days: int, actor: str = 
         session.execute(
             update(Member).where(Member.id.in_(chunk), Member.contact != "").values(contact="", updated_at=now)
         )
-    withdrawn = _count(session.execute(
-        delete(MemberPhone).where(MemberPhone.withdrawn_at.is_not(None), MemberPhone.withdrawn_at < cutoff)
-    ))  # fmt: skip
-    old_messages = select(OutboxMessage.id).where(OutboxMessage.created_at < cutoff,
-                                                  OutboxMessage.state.not_in(IN_FLIGHT))
+    withdrawn = _count(
+        session.execute(
+            delete(MemberPhone).where(MemberPhone.withdrawn_at.is_not(None), MemberPhone.withdrawn_at < cutoff)
+        )
+    )
+    old_messages = select(OutboxMessage.id).where(
+        OutboxMessage.created_at < cutoff, OutboxMessage.state.not_in(IN_FLIGHT)
+    )
     session.execute(delete(SubmittedPart).where(SubmittedPart.message_id.in_(old_messages)))
     messages = _count(session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(old_messages))))
     old_alerts = select(Alert.id).where(Alert.created_at < cutoff)
@@ -79,8 +84,14 @@ def purge(session: Session, *, now: datetime, retention_days: int, actor: str = 
     inbox = _count(session.execute(delete(InboxMessage).where(InboxMessage.received_at < cutoff)))
     report = PurgeReport(len(touched), numbers, withdrawn, messages, recipients, inbox)
     if any(asdict(report).values()):
-        audit.record(session, actor, "privacy.purge", f"before:{cutoff.date().isoformat()}",
-                     numbers + withdrawn + messages + inbox, {**asdict(report), "retention_days": retention_days},
-                     now=now)
+        audit.record(
+            session,
+            actor,
+            "privacy.purge",
+            f"before:{cutoff.date().isoformat()}",
+            numbers + withdrawn + messages + inbox,
+            {**asdict(report), "retention_days": retention_days},
+            now=now,
+        )
     session.flush()
     return report

@@ -120,8 +120,9 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
             parts.append("colonnes inconnues : " + ", ".join(unknown))
         if not parts:
             parts.append("colonne en double")
-        raise _FileRejectedError(RowError(1, "", "en-tête incorrect (" + " ; ".join(parts) + ") ; attendu : "
-                                     + ",".join(COLUMNS)))
+        raise _FileRejectedError(
+            RowError(1, "", "en-tête incorrect (" + " ; ".join(parts) + ") ; attendu : " + ",".join(COLUMNS))
+        )
     rows = []
     line = reader.line_num + 1
     for cells in reader:
@@ -142,8 +143,13 @@ def _parse_date(text: str, today: date) -> date:
 
 
 def _validate(
-    header: list[str], rows: list[tuple[int, list[str]]], *, today: date, session: Session,
-    settings: RegistrySettings, progress: _Progress,
+    header: list[str],
+    rows: list[tuple[int, list[str]]],
+    *,
+    today: date,
+    session: Session,
+    settings: RegistrySettings,
+    progress: _Progress,
 ) -> tuple[list[_Row], list[RowError]]:
     index = reference_index(session)
     good: list[_Row] = []
@@ -157,8 +163,13 @@ def _validate(
             value = dict(zip(header, cells, strict=True))
             member = validate_member(
                 MemberInput(
-                    siren=value["siren"], name=value["name"], category=value["category"], zone=value["zone"],
-                    street=value["street"], address=value["address"], contact=value["contact"],
+                    siren=value["siren"],
+                    name=value["name"],
+                    category=value["category"],
+                    zone=value["zone"],
+                    street=value["street"],
+                    address=value["address"],
+                    contact=value["contact"],
                     phones=value["phones"].split(";"),
                     registered_on=_parse_date(value["registered_on"], today),
                 ),
@@ -166,8 +177,9 @@ def _validate(
                 settings,
             )
             if member.siren in first_line:
-                raise RegistryError(f"SIREN {member.siren} en double dans le fichier (déjà ligne "
-                                    f"{first_line[member.siren]})")
+                raise RegistryError(
+                    f"SIREN {member.siren} en double dans le fichier (déjà ligne {first_line[member.siren]})"
+                )
             first_line[member.siren] = line
             good.append(_Row(line, member))
         except RegistryError as exc:
@@ -186,22 +198,27 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 def _load_existing(session: Session, sirens: list[str]) -> tuple[dict[str, Any], dict[int, list[Any]]]:
     members: dict[str, Any] = {}
     for chunk in _chunks(sirens):
-        for row in session.execute(select(Member.id, Member.siren, Member.status, *[
-            getattr(Member, f) for f in _FIELDS]).where(Member.siren.in_(chunk))):
+        for row in session.execute(
+            select(Member.id, Member.siren, Member.status, *[getattr(Member, f) for f in _FIELDS]).where(
+                Member.siren.in_(chunk)
+            )
+        ):
             members[row.siren] = row
     phones: dict[int, list[Any]] = {}
     ids = [row.id for row in members.values()]
     for chunk in _chunks(ids):
-        query = select(MemberPhone.id, MemberPhone.member_id, MemberPhone.e164, MemberPhone.position).where(
-            MemberPhone.member_id.in_(chunk)).order_by(MemberPhone.member_id, MemberPhone.position)
+        query = (
+            select(MemberPhone.id, MemberPhone.member_id, MemberPhone.e164, MemberPhone.position)
+            .where(MemberPhone.member_id.in_(chunk))
+            .order_by(MemberPhone.member_id, MemberPhone.position)
+        )
         for row in session.execute(query):
             phones.setdefault(row.member_id, []).append(row)
     return members, phones
 
 
 def _phone_dicts(member_id: int, phones: Sequence[ParsedPhone]) -> list[dict[str, Any]]:
-    return [{"member_id": member_id, "e164": p.e164, "is_test": p.is_test, "position": i}
-            for i, p in enumerate(phones)]
+    return [{"member_id": member_id, "e164": p.e164, "is_test": p.is_test, "position": i} for i, p in enumerate(phones)]
 
 
 def import_members(
@@ -230,9 +247,7 @@ def import_members(
         return report
     report.total = len(rows)
     progress = _Progress(len(rows), on_progress)
-    good, report.errors = _validate(
-        header, rows, today=today, session=session, settings=settings, progress=progress
-    )
+    good, report.errors = _validate(header, rows, today=today, session=session, settings=settings, progress=progress)
     if report.errors and not partial:
         session.rollback()
         return report
@@ -241,9 +256,22 @@ def import_members(
         if dry_run:
             session.rollback()
             return report
-        audit.record(session, actor, "registry.import", f"file:{source.name}", report.created + report.updated,
-                     {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-                      "rejected": len(report.errors), "partial": partial, "rows": report.total}, now=now)
+        audit.record(
+            session,
+            actor,
+            "registry.import",
+            f"file:{source.name}",
+            report.created + report.updated,
+            {
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "rejected": len(report.errors),
+                "partial": partial,
+                "rows": report.total,
+            },
+            now=now,
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -253,8 +281,15 @@ def import_members(
 
 
 def _write(
-    session: Session, good: list[_Row], report: ImportReport, *, today: date, now: datetime,
-    progress: _Progress, settings: RegistrySettings, dry_run: bool,
+    session: Session,
+    good: list[_Row],
+    report: ImportReport,
+    *,
+    today: date,
+    now: datetime,
+    progress: _Progress,
+    settings: RegistrySettings,
+    dry_run: bool,
 ) -> None:
     existing, existing_phones = _load_existing(session, [r.member.siren for r in good])
     creates: list[ValidMember] = []
@@ -286,27 +321,45 @@ def _same(old: Any, old_phones: list[Any], new: ValidMember) -> bool:
     ]
 
 
-def _insert(session: Session, chunk: Sequence[ValidMember], *, today: date, now: datetime,
-            settings: RegistrySettings) -> None:
+def _insert(
+    session: Session, chunk: Sequence[ValidMember], *, today: date, now: datetime, settings: RegistrySettings
+) -> None:
     values = []
     for m in chunk:
         expires_on = expiry_for(m.registered_on, settings)
-        values.append({
-            "siren": m.siren, "name": m.name, "category_id": m.category_id, "zone_id": m.zone_id,
-            "street_id": m.street_id, "address": m.address, "contact": m.contact,
-            "registered_on": m.registered_on, "expires_on": expires_on,
-            "status": status_for_dates(expires_on, today),
-            # Being in the CCISM's register means the business signed the registration form that day.
-            "consent_at": datetime.combine(m.registered_on, time(), UTC),
-            "created_at": now, "updated_at": now, "withdrawn_at": None,
-        })
+        values.append(
+            {
+                "siren": m.siren,
+                "name": m.name,
+                "category_id": m.category_id,
+                "zone_id": m.zone_id,
+                "street_id": m.street_id,
+                "address": m.address,
+                "contact": m.contact,
+                "registered_on": m.registered_on,
+                "expires_on": expires_on,
+                "status": status_for_dates(expires_on, today),
+                # Being in the CCISM's register means the business signed the registration form that day.
+                "consent_at": datetime.combine(m.registered_on, time(), UTC),
+                "created_at": now,
+                "updated_at": now,
+                "withdrawn_at": None,
+            }
+        )
     ids = dict(session.execute(insert(Member).returning(Member.siren, Member.id), values).all())
     phones = [d for m in chunk for d in _phone_dicts(ids[m.siren], m.phones)]
     session.execute(insert(MemberPhone), phones)
 
 
-def _update(session: Session, chunk: Sequence[tuple[Any, ValidMember]], existing_phones: dict[int, list[Any]],
-            *, today: date, now: datetime, settings: RegistrySettings) -> None:
+def _update(
+    session: Session,
+    chunk: Sequence[tuple[Any, ValidMember]],
+    existing_phones: dict[int, list[Any]],
+    *,
+    today: date,
+    now: datetime,
+    settings: RegistrySettings,
+) -> None:
     member_rows = []
     drop: list[int] = []
     add: list[dict[str, Any]] = []
@@ -325,8 +378,7 @@ def _update(session: Session, chunk: Sequence[tuple[Any, ValidMember]], existing
             if phone.e164 in have:
                 move.append({"id": have[phone.e164].id, "position": position, "is_test": phone.is_test})
             else:
-                add.append({"member_id": old.id, "e164": phone.e164, "is_test": phone.is_test,
-                            "position": position})
+                add.append({"member_id": old.id, "e164": phone.e164, "is_test": phone.is_test, "position": position})
     session.execute(update(Member), member_rows)
     if drop:
         session.execute(delete(MemberPhone).where(MemberPhone.id.in_(drop)))
@@ -336,9 +388,7 @@ def _update(session: Session, chunk: Sequence[tuple[Any, ValidMember]], existing
         session.execute(insert(MemberPhone), add)
 
 
-def export_members(
-    session: Session, out: TextIO, *, statuses: Sequence[MemberStatus] | None = None
-) -> int:
+def export_members(session: Session, out: TextIO, *, statuses: Sequence[MemberStatus] | None = None) -> int:
     """Write members (all, or those with the given statuses) to ``out`` in the import format; returns how
     many. Numbers withdrawn by STOP are written too, so that export then import changes nothing (they stay
     withdrawn in the database). The file has no expiry column: a renewal is not carried by it."""
@@ -360,7 +410,18 @@ def export_members(
             numbers.setdefault(member_id, []).append(e164)
         for m in chunk:
             street = streets.get(m.street_id, "") if m.street_id is not None else ""
-            writer.writerow([m.siren, m.name, m.category_id, m.address, street, m.zone_id,
-                             ";".join(numbers.get(m.id, [])), m.contact, m.registered_on.isoformat()])
+            writer.writerow(
+                [
+                    m.siren,
+                    m.name,
+                    m.category_id,
+                    m.address,
+                    street,
+                    m.zone_id,
+                    ";".join(numbers.get(m.id, [])),
+                    m.contact,
+                    m.registered_on.isoformat(),
+                ]
+            )
             count += 1
     return count

@@ -57,8 +57,16 @@ def write_members_csv(
             zone = rng.choice(zones)
             street = rng.choice(streets[zone]) if streets.get(zone) and rng.random() < 0.8 else ""
             registered = today - timedelta(days=rng.randrange(0, 4 * 365))
-            writer.writerow([
-                siren_from(prefixes[i]), f"Commerce fictif {i}", rng.choice(categories),
-                f"{i % 200 + 1} {street or zone}", street, zone, fiction_number(i), f"Contact {i}",
-                registered.isoformat(),
-            ])
+            writer.writerow(
+                [
+                    siren_from(prefixes[i]),
+                    f"Commerce fictif {i}",
+                    rng.choice(categories),
+                    f"{i % 200 + 1} {street or zone}",
+                    street,
+                    zone,
+                    fiction_number(i),
+                    f"Contact {i}",
+                    registered.isoformat(),
+                ]
+            )

@@ -107,9 +107,7 @@ def create_member(
 def find_member(session: Session, siren: str) -> Member | None:
     """The member with that SIREN (spaces allowed), or None."""
     compact = "".join(siren.split())
-    return session.scalar(
-        select(Member).options(selectinload(Member.phones)).where(Member.siren == compact)
-    )
+    return session.scalar(select(Member).options(selectinload(Member.phones)).where(Member.siren == compact))
 
 
 def get_member(session: Session, siren: str) -> Member:
@@ -171,8 +169,7 @@ def update_member(
     _apply(member, valid, today=now.date(), settings=settings)
     member.updated_at = now
     session.flush()
-    audit.record(session, actor, "member.update", f"member:{member.siren}", 1,
-                 {"fields": changes}, now=now)
+    audit.record(session, actor, "member.update", f"member:{member.siren}", 1, {"fields": changes}, now=now)
     return member
 
 
@@ -242,8 +239,15 @@ def renew(
         member.status = MemberStatus.ACTIVE
     member.updated_at = now
     session.flush()
-    audit.record(session, actor, "member.renew", f"member:{member.siren}", 1,
-                 {"old_expires_on": old.isoformat(), "expires_on": member.expires_on.isoformat()}, now=now)
+    audit.record(
+        session,
+        actor,
+        "member.renew",
+        f"member:{member.siren}",
+        1,
+        {"old_expires_on": old.isoformat(), "expires_on": member.expires_on.isoformat()},
+        now=now,
+    )
     return member
 
 
@@ -259,9 +263,7 @@ def withdraw_member(session: Session, siren: str, *, now: datetime, actor: str, 
     return member
 
 
-def withdraw_number(
-    session: Session, e164: str, *, now: datetime, actor: str, reason: str = "STOP"
-) -> list[Member]:
+def withdraw_number(session: Session, e164: str, *, now: datetime, actor: str, reason: str = "STOP") -> list[Member]:
     """A number asks to stop (e.g. an SMS STOP): it is withdrawn from every member that holds it.
 
     A member left without any number in service is withdrawn too. Returns the members concerned
@@ -281,8 +283,15 @@ def withdraw_number(
         touched.append(member)
     if touched:
         session.flush()
-        audit.record(session, actor, "number.withdraw", f"phone:{mask(e164)}", len(touched),
-                     {"members": [m.siren for m in touched], "reason": reason}, now=now)
+        audit.record(
+            session,
+            actor,
+            "number.withdraw",
+            f"phone:{mask(e164)}",
+            len(touched),
+            {"members": [m.siren for m in touched], "reason": reason},
+            now=now,
+        )
     return touched
 
 

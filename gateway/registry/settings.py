@@ -24,8 +24,11 @@ class RegistrySettings:
     @classmethod
     def from_config(cls, registry: config.RegistrySettings) -> RegistrySettings:
         """The register's parameters from the ``[registry]`` section of the configuration."""
-        return cls(registration_years=registry.registration_years, default_region=registry.default_region,
-                   test_ranges=registry.ranges())
+        return cls(
+            registration_years=registry.registration_years,
+            default_region=registry.default_region,
+            test_ranges=registry.ranges(),
+        )
 
 
 DEFAULT_SETTINGS = RegistrySettings()

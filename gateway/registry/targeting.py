@@ -55,7 +55,6 @@ def eligible(today: date) -> list[Any]:
     ]
 
 
-
 def _street_ids(session: Session, streets: Sequence[str | int]) -> list[int]:
     """Street ids for names (a name present in several zones selects each) or ids."""
     rows = session.execute(select(Street.id, Street.name, Street.zone_id)).all()
@@ -94,8 +93,7 @@ def _target_filter(
         raise InvalidTargetError("cible contradictoire : tout le territoire ET des zones ou des rues ; choisissez")
     if not whole_territory and not zones and not streets:
         raise InvalidTargetError(
-            "cible vide : indiquez des zones, des rues, ou tout le territoire (les catégories seules "
-            "ne suffisent pas)"
+            "cible vide : indiquez des zones, des rues, ou tout le territoire (les catégories seules ne suffisent pas)"
         )
     _check(session, Zone, "zone", zones)
     _check(session, Category, "catégorie", categories)
@@ -114,9 +112,7 @@ def _target_filter(
 
 
 def _base(today: date, conditions: list[Any], *columns: Any) -> Select[Any]:
-    return select(*columns).join(Member, Member.id == MemberPhone.member_id).where(
-        *eligible(today), *conditions
-    )
+    return select(*columns).join(Member, Member.id == MemberPhone.member_id).where(*eligible(today), *conditions)
 
 
 def recipients(

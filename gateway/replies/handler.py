@@ -22,10 +22,14 @@ from gateway.registry.phones import parse_phone
 from gateway.replies.stop import is_stop_request
 from gateway.settings import TextSettings
 
-CONFIRMATION_FR = ("Vigicommerce : votre numéro est retiré, vous ne recevrez plus d'alertes SMS. "
-                   "Pour vous réinscrire, contactez la CCISM.")
-CONFIRMATION_EN = ("Vigicommerce: your number has been removed, you will no longer receive SMS alerts. "
-                   "To register again, contact the CCISM.")
+CONFIRMATION_FR = (
+    "Vigicommerce : votre numéro est retiré, vous ne recevrez plus d'alertes SMS. "
+    "Pour vous réinscrire, contactez la CCISM."
+)
+CONFIRMATION_EN = (
+    "Vigicommerce: your number has been removed, you will no longer receive SMS alerts. "
+    "To register again, contact the CCISM."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +69,16 @@ def handle_incoming(
     e164 = normalise_sender(sender)
     stop = is_stop_request(text)
     linked = None if stop else latest_alert_for(session, e164, received_at)
-    row = InboxMessage(modem_id=modem_id, sender=e164, text=text, received_at=received_at, stored_at=now,
-                       kind=InboxKind.STOP if stop else InboxKind.REPLY, handled=stop, linked_alert_id=linked)
+    row = InboxMessage(
+        modem_id=modem_id,
+        sender=e164,
+        text=text,
+        received_at=received_at,
+        stored_at=now,
+        kind=InboxKind.STOP if stop else InboxKind.REPLY,
+        handled=stop,
+        linked_alert_id=linked,
+    )
     session.add(row)
     session.flush()
     withdrawn: Sequence[str] = ()
@@ -75,10 +87,12 @@ def handle_incoming(
         members = withdraw_number(session, e164, now=now, actor=f"sms:{modem_id or 'modem'}", reason="STOP")
         withdrawn = tuple(m.siren for m in members)
         if members:
-            reply = check_length(join_languages(CONFIRMATION_FR, CONFIRMATION_EN, text_settings.template),
-                                 text_settings).text  # fmt: skip
-            (confirmation,) = outbox.enqueue(session, [NewMessage(recipient=e164, text=reply,
-                                                                  priority=Priority.OPERATIONAL)], now)
+            reply = check_length(
+                join_languages(CONFIRMATION_FR, CONFIRMATION_EN, text_settings.template), text_settings
+            ).text
+            (confirmation,) = outbox.enqueue(
+                session, [NewMessage(recipient=e164, text=reply, priority=Priority.OPERATIONAL)], now
+            )
     return IncomingResult(row.id, row.kind, e164, tuple(withdrawn), confirmation, linked)
 
 

@@ -43,14 +43,23 @@ class Receiver:
         """Hand concatenated SMS still missing parts after ``window`` to the inbox, the gaps marked."""
 
         def work(session: Session) -> list[IncomingResult]:
-            return [self._handle(session, whole, now) for whole in take_incomplete(session, now=now,
-                                                                                   window=self.window)]  # fmt: skip
+            return [
+                self._handle(session, whole, now) for whole in take_incomplete(session, now=now, window=self.window)
+            ]
 
         return self._in_transaction(work)
 
     def _handle(self, session: Session, whole: IncomingSms | Reassembled, now: datetime) -> IncomingResult:
-        return handle_incoming(session, whole.sender, whole.text, whole.received_at, outbox=self.outbox, now=now,
-                               text_settings=self.text, modem_id=whole.modem_id)  # fmt: skip
+        return handle_incoming(
+            session,
+            whole.sender,
+            whole.text,
+            whole.received_at,
+            outbox=self.outbox,
+            now=now,
+            text_settings=self.text,
+            modem_id=whole.modem_id,
+        )
 
     def _in_transaction(self, work: Callable[[Session], T]) -> T:
         for attempt in range(_ATTEMPTS):

@@ -37,21 +37,33 @@ def incoming(
     if len(parts) > 0xFF:
         raise PduError(f"text needs {len(parts)} parts, a concatenated SMS holds at most 255")
     reference = next(_CONCAT_REFERENCES) & 0xFF
-    modem.events({"event": "incoming", "time": now.isoformat(), "modem": modem.name, "sender": sender, "text": text,
-                  "parts": len(parts)})  # fmt: skip
+    modem.events(
+        {
+            "event": "incoming",
+            "time": now.isoformat(),
+            "modem": modem.name,
+            "sender": sender,
+            "text": text,
+            "parts": len(parts),
+        }
+    )
     order = range(len(parts) - 1, -1, -1) if reverse else range(len(parts))
     indexes = []
     for position, i in enumerate(order):
         concat = Concat(reference, len(parts), i + 1, 8) if len(parts) > 1 else None
-        pdu = encode_deliver(sender=sender, text=parts[i], smsc=modem.csca[0], timestamp=now, concat=concat,
-                             more=position < len(parts) - 1)  # fmt: skip
+        pdu = encode_deliver(
+            sender=sender,
+            text=parts[i],
+            smsc=modem.csca[0],
+            timestamp=now,
+            concat=concat,
+            more=position < len(parts) - 1,
+        )
         indexes.append(_deliver_part(modem, sender, parts[i], pdu, now, flush=flush))
     return indexes[0]
 
 
-def _deliver_part(
-    modem: VirtualModem, sender: str, text: str, pdu: str, now: datetime, *, flush: bool
-) -> int | None:
+def _deliver_part(modem: VirtualModem, sender: str, text: str, pdu: str, now: datetime, *, flush: bool) -> int | None:
     """Route one SMS-DELIVER per AT+CNMI <mt>: 2/3 -> +CMT, 1 -> stored and +CMTI, 0 -> stored silently."""
     mode, mt = modem.settings.cnmi[0], modem.settings.cnmi[1]
     if mt in (2, 3) and mode != 0:

@@ -133,11 +133,14 @@ def test_single_folded_message_reaches_the_handset_with_its_report(opened: tuple
     assert (result.segments, result.encoding, len(result.references)) == (1, "gsm7", 1)
     [got] = rig.wait_handset(ALICE)
     assert got["text"] == analyse(text, "gsm-folded").text
-    assert got["text"] == "Vol à l'étalage \" rue de la Liberté \" - soyez prets..."
+    assert got["text"] == 'Vol à l\'étalage " rue de la Liberté " - soyez prets...'
     report = rig.events.wait_for(lambda e: isinstance(e, DeliveryReport))
     assert isinstance(report, DeliveryReport)
     assert (report.reference, report.recipient, report.delivered, report.final) == (
-        result.references[0], ALICE, True, True,
+        result.references[0],
+        ALICE,
+        True,
+        True,
     )
 
 
@@ -207,8 +210,10 @@ def test_a_long_incoming_sms_comes_as_parts_with_their_place(opened: tuple[Rig, 
     rig, _modem = opened
     text = "Un homme cagoulé rôde derrière la boulangerie de Concordia depuis une heure, il regarde les vitrines."
     rig.client.incoming(0, SENDER, text, reverse=True)
-    parts = [rig.events.wait_for(lambda e, n=n: isinstance(e, IncomingSms) and e.part is not None
-                                 and e.part.number == n) for n in (1, 2)]  # fmt: skip
+    parts = [
+        rig.events.wait_for(lambda e, n=n: isinstance(e, IncomingSms) and e.part is not None and e.part.number == n)
+        for n in (1, 2)
+    ]
     assert all(isinstance(p, IncomingSms) and p.part is not None and p.part.total == 2 for p in parts)
     assert utf16_text([p.text for p in parts if isinstance(p, IncomingSms)]) == text
 

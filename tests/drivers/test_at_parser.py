@@ -21,7 +21,7 @@ def test_simple_answer_and_echo_skipped() -> None:
 def test_urc_in_the_middle_of_a_command_is_kept_out_of_its_answer() -> None:
     p = AtParser()
     p.begin("AT+CSQ")
-    out = feed_all(p, b"\r\n+CSQ: 18,", b"99\r\n\r\n+CMTI: \"SM\",3\r\n", b"\r\nOK\r\n")
+    out = feed_all(p, b"\r\n+CSQ: 18,", b'99\r\n\r\n+CMTI: "SM",3\r\n', b"\r\nOK\r\n")
     assert out == [Urc("+CMTI", ('+CMTI: "SM",3',)), Response("AT+CSQ", ("+CSQ: 18,99",), "OK", True)]
 
 

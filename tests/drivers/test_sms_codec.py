@@ -70,8 +70,13 @@ def test_decode_status_report_and_finality() -> None:
 
 def _part(text: str, total: int, number: int, reference: int = 42) -> str:
     # Built by the simulator's own encoder: an independent codec on the other side of the line.
-    return encode_deliver(sender=NUMBER, text=text, smsc="+33639980000", timestamp=datetime(2026, 11, 28, tzinfo=UTC),
-                          concat=Concat(reference, total, number, 8))  # fmt: skip
+    return encode_deliver(
+        sender=NUMBER,
+        text=text,
+        smsc="+33639980000",
+        timestamp=datetime(2026, 11, 28, tzinfo=UTC),
+        concat=Concat(reference, total, number, 8),
+    )
 
 
 def test_a_part_of_a_concatenated_sms_says_where_it_belongs() -> None:

@@ -70,9 +70,7 @@ def test_unknown_policy_is_refused() -> None:
         analyse("x", "loose")  # type: ignore[arg-type]
 
 
-_bmp_text = st.text(
-    alphabet=st.sampled_from(list("abcXYZ 019,.'éèàùÇ€[]{}^~|\\\n") + list("жΞ’«»œê")), max_size=400
-)
+_bmp_text = st.text(alphabet=st.sampled_from(list("abcXYZ 019,.'éèàùÇ€[]{}^~|\\\n") + list("жΞ’«»œê")), max_size=400)
 
 
 @given(_bmp_text)

@@ -79,7 +79,7 @@ def test_timeout_is_bounded_and_the_next_command_works(pty_peer) -> None:
 def test_urc_between_command_and_answer(pty_peer) -> None:
     def handler(cmd: str) -> bytes | None:
         if cmd == "AT+CSQ":
-            return b"\r\n+CSQ: 9,99\r\n\r\n+CMTI: \"SM\",2\r\n\r\nOK\r\n"
+            return b'\r\n+CSQ: 9,99\r\n\r\n+CMTI: "SM",2\r\n\r\nOK\r\n'
         return basic(cmd)
 
     peer = pty_peer(handler)

@@ -34,8 +34,9 @@ class Rig:
     modems: list[ModemSettings]
 
     def enqueue(self, number: str, text: str, priority: Priority = Priority.OPERATIONAL, **kw: Any) -> int:
-        return self.outbox.enqueue_one(NewMessage(recipient=number, text=text, priority=priority, **kw),
-                                       datetime.now(UTC))
+        return self.outbox.enqueue_one(
+            NewMessage(recipient=number, text=text, priority=priority, **kw), datetime.now(UTC)
+        )
 
     def count(self, state: MessageState) -> int:
         return sum(n for (s, _), n in self.outbox.counts().items() if s is state)
@@ -49,9 +50,17 @@ class Rig:
 
 @contextlib.contextmanager
 def rig(
-    tmp_path: Path, *, modems: int = 2, per_minute: int = 10_000, batch_size: int = 10,
-    night: bool = False, submit_timeout: float = 5.0, late_window: float = 0.5,
-    budgets: dict[int, dict[str, int]] | None = None, db_dir: Path | None = None, **sim_options: Any,
+    tmp_path: Path,
+    *,
+    modems: int = 2,
+    per_minute: int = 10_000,
+    batch_size: int = 10,
+    night: bool = False,
+    submit_timeout: float = 5.0,
+    late_window: float = 0.5,
+    budgets: dict[int, dict[str, int]] | None = None,
+    db_dir: Path | None = None,
+    **sim_options: Any,
 ) -> Iterator[Rig]:
     """``budgets`` maps a modem index to its budget keys (``budget_messages_per_day``, ...); ``db_dir`` puts
     the database elsewhere than ``tmp_path`` (a small filesystem, to fill it)."""
@@ -61,21 +70,39 @@ def rig(
     wakeup = Wakeup()
     # Short retry backoff: an unplug can surface as a retryable error on the message in flight, and the
     # tests check hand-over within seconds, not the production backoff (30 s, doubling).
-    outbox = Outbox(engine, notify=wakeup.notify,
-                    retry=RetryPolicy(initial=timedelta(seconds=0.2), maximum=timedelta(seconds=1)))
+    outbox = Outbox(
+        engine, notify=wakeup.notify, retry=RetryPolicy(initial=timedelta(seconds=0.2), maximum=timedelta(seconds=1))
+    )
     with running_simulator(tmp_path, modems=modems, **sim_options) as sim:
         settings = [
-            ModemSettings(id=h.name, device=h.device_path, command_timeout=2.0, submit_timeout=submit_timeout,
-                          per_minute=per_minute, per_hour=per_minute * 60, per_day=per_minute * 1440,
-                          **(budgets or {}).get(i, {}))  # type: ignore[arg-type]
+            ModemSettings(
+                id=h.name,
+                device=h.device_path,
+                command_timeout=2.0,
+                submit_timeout=submit_timeout,
+                per_minute=per_minute,
+                per_hour=per_minute * 60,
+                per_day=per_minute * 1440,
+                **(budgets or {}).get(i, {}),
+            )  # type: ignore[arg-type]
             for i, h in enumerate(sim.modems)
         ]
         # A window that is never (night=True) or always daytime, so the tests do not depend on the hour.
         hours = HoursSettings(daytime_start=dtime(0, 0), daytime_end=dtime(0, 1) if night else dtime(23, 59, 59))
-        dispatch = DispatchSettings(batch_size=batch_size, reopen_initial_seconds=0.1, reopen_max_seconds=0.5,
-                                    stop_timeout_seconds=10, late_result_window_seconds=late_window)
-        dispatcher = Dispatcher(outbox, build_policy(settings, dispatch, hours, engine), dispatch,
-                                TextSettings(policy="exact"), wakeup=wakeup)
+        dispatch = DispatchSettings(
+            batch_size=batch_size,
+            reopen_initial_seconds=0.1,
+            reopen_max_seconds=0.5,
+            stop_timeout_seconds=10,
+            late_result_window_seconds=late_window,
+        )
+        dispatcher = Dispatcher(
+            outbox,
+            build_policy(settings, dispatch, hours, engine),
+            dispatch,
+            TextSettings(policy="exact"),
+            wakeup=wakeup,
+        )
         dispatcher.start(settings)
         try:
             yield Rig(sim, outbox, dispatcher, settings)

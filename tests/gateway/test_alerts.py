@@ -52,13 +52,15 @@ class World:
     def send(self, request: AlertRequest, **kw: object) -> int:
         kw.setdefault("now", NOW)
         kw.setdefault("today", TODAY)
-        result = create_alert(self.session, self.outbox, request, text_settings=TEXT,
-                              operator_numbers=OPERATORS, **kw)  # type: ignore[arg-type]
+        result = create_alert(self.session, self.outbox, request, text_settings=TEXT, operator_numbers=OPERATORS, **kw)  # type: ignore[arg-type]
         return result.alert_id
 
     def rows(self, alert_id: int) -> list[OutboxMessage]:
-        return list(self.session.scalars(select(OutboxMessage).where(OutboxMessage.alert_id == alert_id)
-                                         .order_by(OutboxMessage.recipient)))
+        return list(
+            self.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.alert_id == alert_id).order_by(OutboxMessage.recipient)
+            )
+        )
 
     def recipients(self, alert_id: int) -> list[str]:
         return [r.recipient for r in self.rows(alert_id)]
@@ -75,10 +77,16 @@ def world(database_url: str) -> Iterator[World]:
     engine.dispose()
 
 
-def shop(siren: str, phones: list[str], zone: str = "marigot", category: str = "bijouterie",
-         registered_on: date = date(2025, 1, 10)) -> MemberInput:
-    return MemberInput(siren=siren, name=f"Shop {siren}", category=category, zone=zone, phones=phones,
-                       registered_on=registered_on)
+def shop(
+    siren: str,
+    phones: list[str],
+    zone: str = "marigot",
+    category: str = "bijouterie",
+    registered_on: date = date(2025, 1, 10),
+) -> MemberInput:
+    return MemberInput(
+        siren=siren, name=f"Shop {siren}", category=category, zone=zone, phones=phones, registered_on=registered_on
+    )
 
 
 SIRENS = ["246341275", "078984705", "682734884", "110904349", "732829320"]
@@ -105,7 +113,9 @@ def test_fan_out_one_row_per_distinct_number_at_alert_priority(world: World) -> 
     stored = s.get(Alert, alert_id)
     assert stored is not None and (stored.members_count, stored.numbers_count) == (2, 2)
     assert sorted(s.scalars(select(AlertRecipient.e164).where(AlertRecipient.alert_id == alert_id))) == [
-        "+33639980001", "+33639980002"]
+        "+33639980001",
+        "+33639980002",
+    ]
     (row,) = entries(s, action="alert.alert")
     assert (row.actor, row.count, row.at, row.details["members"]) == ("gnd.dupont", 2, NOW, 2)
 
@@ -128,9 +138,13 @@ def test_sample_register_whole_territory_matches_the_eligible_numbers(world: Wor
     s = world.session
     report = import_members(s, DATA / "members-sample.csv", today=TODAY, now=NOW, actor="ccism")
     assert report.committed
-    expected = set(s.scalars(
-        select(MemberPhone.e164).join(Member).where(Member.status == MemberStatus.ACTIVE,
-                                                    Member.expires_on >= TODAY)))
+    expected = set(
+        s.scalars(
+            select(MemberPhone.e164)
+            .join(Member)
+            .where(Member.status == MemberStatus.ACTIVE, Member.expires_on >= TODAY)
+        )
+    )
     preview = preview_alert(s, alert(target=Target(whole_territory=True)), today=TODAY, text_settings=TEXT)
     assert preview.numbers == len(expected) > 1000
     alert_id = world.send(alert(target=Target(whole_territory=True)))
@@ -165,8 +179,15 @@ def test_test_status_goes_to_operator_numbers_only(world: World) -> None:
     alert_id = world.send(alert(status=AlertStatus.TEST, target=Target(whole_territory=True)))
     assert world.recipients(alert_id) == OPERATORS
     with pytest.raises(NoRecipientsError):
-        create_alert(world.session, world.outbox, alert(status=AlertStatus.TEST), now=NOW, today=TODAY,
-                     text_settings=TEXT, operator_numbers=[])
+        create_alert(
+            world.session,
+            world.outbox,
+            alert(status=AlertStatus.TEST),
+            now=NOW,
+            today=TODAY,
+            text_settings=TEXT,
+            operator_numbers=[],
+        )
 
 
 def test_update_and_cancel_go_to_the_original_recipients_only(world: World) -> None:
@@ -185,7 +206,10 @@ def test_update_and_cancel_go_to_the_original_recipients_only(world: World) -> N
     stored = s.get(Alert, end)
     assert stored is not None and stored.references_id == update and stored.target_zones == ["marigot"]
     assert [e.action for e in entries(s) if e.action.startswith("alert.")] == [
-        "alert.alert", "alert.update", "alert.cancel"]
+        "alert.alert",
+        "alert.update",
+        "alert.cancel",
+    ]
 
 
 def test_update_rules(world: World) -> None:
@@ -208,16 +232,31 @@ def test_update_rules(world: World) -> None:
 def test_idempotency_key_returns_the_same_alert_and_sends_nothing_twice(world: World) -> None:
     m.create_member(world.session, shop(SIRENS[0], ["+33639980001", "+33639980002"]), now=NOW, actor="c")
     world.session.commit()
-    first = create_alert(world.session, world.outbox, alert(), now=NOW, today=TODAY, text_settings=TEXT,
-                         idempotency_key="drop-42")
-    again = create_alert(world.session, world.outbox, alert(), now=NOW + timedelta(seconds=5), today=TODAY,
-                         text_settings=TEXT, idempotency_key="drop-42")
+    first = create_alert(
+        world.session, world.outbox, alert(), now=NOW, today=TODAY, text_settings=TEXT, idempotency_key="drop-42"
+    )
+    again = create_alert(
+        world.session,
+        world.outbox,
+        alert(),
+        now=NOW + timedelta(seconds=5),
+        today=TODAY,
+        text_settings=TEXT,
+        idempotency_key="drop-42",
+    )
     assert first.created and not again.created
     assert (again.alert_id, again.numbers, again.text) == (first.alert_id, 2, first.text)
     assert world.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
     with pytest.raises(IdempotencyConflictError, match="drop-42"):
-        create_alert(world.session, world.outbox, alert("Autre texte"), now=NOW, today=TODAY, text_settings=TEXT,
-                     idempotency_key="drop-42")
+        create_alert(
+            world.session,
+            world.outbox,
+            alert("Autre texte"),
+            now=NOW,
+            today=TODAY,
+            text_settings=TEXT,
+            idempotency_key="drop-42",
+        )
     assert world.session.scalar(select(func.count()).select_from(Alert)) == 1
 
 

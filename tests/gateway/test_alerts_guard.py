@@ -38,10 +38,23 @@ def world(tmp_path: Path) -> Iterator[tuple[Session, Outbox]]:
     with session_factory(engine)() as s:
         load_reference(s, DATA)
         # Registered 2023-11-28: last valid day 2026-11-28, expired from the 29th.
-        for siren, phones, registered in [("246341275", ["+33639980001", "+33639980002"], date(2023, 11, 28)),
-                                          ("078984705", ["+33639980003"], date(2025, 1, 10))]:
-            m.create_member(s, MemberInput(siren=siren, name="Shop", category="bijouterie", zone="marigot",
-                                           phones=phones, registered_on=registered), now=NOW, actor="c")
+        for siren, phones, registered in [
+            ("246341275", ["+33639980001", "+33639980002"], date(2023, 11, 28)),
+            ("078984705", ["+33639980003"], date(2025, 1, 10)),
+        ]:
+            m.create_member(
+                s,
+                MemberInput(
+                    siren=siren,
+                    name="Shop",
+                    category="bijouterie",
+                    zone="marigot",
+                    phones=phones,
+                    registered_on=registered,
+                ),
+                now=NOW,
+                actor="c",
+            )
         s.commit()
         yield s, Outbox(engine)
     engine.dispose()
@@ -49,8 +62,9 @@ def world(tmp_path: Path) -> Iterator[tuple[Session, Outbox]]:
 
 def send(s: Session, outbox: Outbox, status: AlertStatus = AlertStatus.ACTUAL) -> int:
     request = AlertRequest(text_fr="Vol", sender="gnd", status=status, target=Target(zones=["marigot"]))
-    return create_alert(s, outbox, request, now=NOW, today=TODAY, text_settings=TEXT,
-                        operator_numbers=OPERATORS).alert_id
+    return create_alert(
+        s, outbox, request, now=NOW, today=TODAY, text_settings=TEXT, operator_numbers=OPERATORS
+    ).alert_id
 
 
 def test_withdrawal_after_fan_out_stops_the_message(world: tuple[Session, Outbox]) -> None:
@@ -91,9 +105,18 @@ def test_test_alerts_only_to_operator_numbers(world: tuple[Session, Outbox]) -> 
 def test_operational_always_and_campaigns_until_stop(world: tuple[Session, Outbox]) -> None:
     s, outbox = world
     assert is_still_allowed(s, ("+33639980001", None, None), TODAY)
-    report = launch_reregistration(s, outbox, ends_from=date(2026, 11, 1), ends_to=date(2026, 12, 31),
-                                   window_from=TODAY, window_to=TODAY + timedelta(days=30), now=NOW, actor="ccism",
-                                   hours=HoursSettings(), text_settings=TEXT)
+    report = launch_reregistration(
+        s,
+        outbox,
+        ends_from=date(2026, 11, 1),
+        ends_to=date(2026, 12, 31),
+        window_from=TODAY,
+        window_to=TODAY + timedelta(days=30),
+        now=NOW,
+        actor="ccism",
+        hours=HoursSettings(),
+        text_settings=TEXT,
+    )
     view = outbox.get(1)
     assert view is not None and view.campaign_id == report.campaign_id
     # Expired members are who a re-registration campaign is for.

@@ -32,7 +32,11 @@ def test_record_writes_who_when_what_how_many(session: Session) -> None:
     session.commit()
     (entry,) = entries(session)
     assert (entry.actor, entry.action, entry.subject, entry.count) == (
-        "op.durand", "registry.import", "file:members.csv", 12)
+        "op.durand",
+        "registry.import",
+        "file:members.csv",
+        12,
+    )
     assert entry.details == {"created": 12}
     assert entry.at == NOW
 

@@ -24,8 +24,15 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def state(imsi: str, *, day: int | None = None, month: int | None = None, sent: int = 0, recipients: int = 0,
-          has: bool = False) -> SimState:  # fmt: skip
+def state(
+    imsi: str,
+    *,
+    day: int | None = None,
+    month: int | None = None,
+    sent: int = 0,
+    recipients: int = 0,
+    has: bool = False,
+) -> SimState:
     return SimState(imsi, SimBudget(day, month), sent, recipients, has)
 
 

@@ -58,15 +58,25 @@ def outbox(factory: sessionmaker[Session]) -> Outbox:
 
 def member(s: Session, siren: str, expires_on: date, phones: list[str]) -> None:
     registered = add_years(expires_on, -3)
-    m.create_member(s, MemberInput(siren=siren, name=f"Boutique {siren}", category="bijouterie", zone="marigot",
-                                   phones=phones, registered_on=registered), now=NOW, actor="ccism")
+    m.create_member(
+        s,
+        MemberInput(
+            siren=siren,
+            name=f"Boutique {siren}",
+            category="bijouterie",
+            zone="marigot",
+            phones=phones,
+            registered_on=registered,
+        ),
+        now=NOW,
+        actor="ccism",
+    )
     s.commit()
 
 
 def reminders(s: Session, outbox: Outbox, day: date, now: datetime | None = None) -> int:
     moment = now or datetime.combine(day, time(15), UTC)
-    report = send_due_reminders(s, outbox, now=moment, today=day, reminder_days=DAYS, hours=HOURS,
-                                text_settings=TEXT)
+    report = send_due_reminders(s, outbox, now=moment, today=day, reminder_days=DAYS, hours=HOURS, text_settings=TEXT)
     s.commit()
     return report.messages
 
@@ -75,8 +85,10 @@ def rows(s: Session) -> list[OutboxMessage]:
     return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-@pytest.mark.parametrize(("days_left", "expected"), [
-    (61, None), (60, 60), (45, 60), (31, 60), (30, 30), (29, 30), (8, 30), (7, 7), (0, 7), (-1, None)])
+@pytest.mark.parametrize(
+    ("days_left", "expected"),
+    [(61, None), (60, 60), (45, 60), (31, 60), (30, 30), (29, 30), (8, 30), (7, 7), (0, 7), (-1, None)],
+)
 def test_due_threshold(days_left: int, expected: int | None) -> None:
     assert due_threshold(days_left, DAYS) == expected
 
@@ -100,8 +112,7 @@ def test_reminders_at_60_30_7_days_once_each(factory: sessionmaker[Session], out
         assert len(entries(s, action="campaign.reminders")) == 3
 
 
-def test_catch_up_after_days_off_sends_one_reminder_not_three(factory: sessionmaker[Session],
-                                                              outbox: Outbox) -> None:
+def test_catch_up_after_days_off_sends_one_reminder_not_three(factory: sessionmaker[Session], outbox: Outbox) -> None:
     with factory() as s:
         member(s, "246341275", TODAY + timedelta(days=29), ["+33639980001"])
         # The server was off from day 61 to day 30 before expiry: one reminder (the 30-day one).
@@ -111,8 +122,9 @@ def test_catch_up_after_days_off_sends_one_reminder_not_three(factory: sessionma
         assert sorted(s.scalars(select(ReminderSent.threshold_days))) == [7, 30]
 
 
-def test_renewal_starts_a_new_cycle_and_withdrawn_numbers_get_nothing(factory: sessionmaker[Session],
-                                                                      outbox: Outbox) -> None:
+def test_renewal_starts_a_new_cycle_and_withdrawn_numbers_get_nothing(
+    factory: sessionmaker[Session], outbox: Outbox
+) -> None:
     with factory() as s:
         member(s, "246341275", TODAY + timedelta(days=7), ["+33639980001", "+33639980002"])
         m.withdraw_number(s, "+33639980002", now=NOW, actor="sms")
@@ -139,8 +151,9 @@ def test_reminders_queued_at_night_wait_for_daytime(factory: sessionmaker[Sessio
         assert row.expires_at is not None and row.expires_at.date() == TODAY + timedelta(days=31)
 
 
-def test_reregistration_campaign_one_message_per_distinct_number(factory: sessionmaker[Session],
-                                                                  outbox: Outbox) -> None:
+def test_reregistration_campaign_one_message_per_distinct_number(
+    factory: sessionmaker[Session], outbox: Outbox
+) -> None:
     with factory() as s:
         member(s, "246341275", date(2027, 1, 10), ["+33639980001", "+33639980002"])
         member(s, "078984705", date(2027, 1, 20), ["+33639980001"])  # same owner, same number
@@ -149,8 +162,17 @@ def test_reregistration_campaign_one_message_per_distinct_number(factory: sessio
         m.withdraw_member(s, "110904349", now=NOW, actor="ccism")
         s.commit()
         report = launch_reregistration(
-            s, outbox, ends_from=date(2027, 1, 1), ends_to=date(2027, 1, 31), window_from=date(2026, 12, 1),
-            window_to=date(2026, 12, 31), now=NOW, actor="ccism.martin", hours=HOURS, text_settings=TEXT)
+            s,
+            outbox,
+            ends_from=date(2027, 1, 1),
+            ends_to=date(2027, 1, 31),
+            window_from=date(2026, 12, 1),
+            window_to=date(2026, 12, 31),
+            now=NOW,
+            actor="ccism.martin",
+            hours=HOURS,
+            text_settings=TEXT,
+        )
         assert (report.members, report.messages) == (2, 2)
         got = rows(s)
         assert [r.recipient for r in got] == ["+33639980001", "+33639980002"]
@@ -159,13 +181,21 @@ def test_reregistration_campaign_one_message_per_distinct_number(factory: sessio
         (audit_row,) = entries(s, action="campaign.reregistration")
         assert (audit_row.actor, audit_row.count, audit_row.details["members"]) == ("ccism.martin", 2, 2)
         with pytest.raises(CampaignError):
-            launch_reregistration(s, outbox, ends_from=date(2027, 2, 1), ends_to=date(2027, 1, 1),
-                                  window_from=TODAY, window_to=TODAY, now=NOW, actor="x", hours=HOURS,
-                                  text_settings=TEXT)
+            launch_reregistration(
+                s,
+                outbox,
+                ends_from=date(2027, 2, 1),
+                ends_to=date(2027, 1, 1),
+                window_from=TODAY,
+                window_to=TODAY,
+                now=NOW,
+                actor="x",
+                hours=HOURS,
+                text_settings=TEXT,
+            )
 
 
-def test_daily_job_expires_reminds_purges_and_is_idempotent(factory: sessionmaker[Session],
-                                                            outbox: Outbox) -> None:
+def test_daily_job_expires_reminds_purges_and_is_idempotent(factory: sessionmaker[Session], outbox: Outbox) -> None:
     with factory() as s:
         member(s, "246341275", TODAY - timedelta(days=1), ["+33639980001"])  # expired yesterday
         member(s, "078984705", TODAY + timedelta(days=7), ["+33639980002"])

@@ -113,14 +113,28 @@ def test_test_status_goes_to_operators_only(cli: Cli) -> None:
 
 def test_update_goes_to_the_original_recipients(cli: Cli) -> None:
     first = json.loads(cli.run(["alert", "send", "--fr", TEXT, *TARGET, "--yes", "--json"]).stdout)
-    result = cli.run(["alert", "send", "--fr", "Fin de l'alerte.", "--type", "cancel", "--ref",
-                      str(first["alert_id"]), "--yes", "--json"])
+    result = cli.run(
+        [
+            "alert",
+            "send",
+            "--fr",
+            "Fin de l'alerte.",
+            "--type",
+            "cancel",
+            "--ref",
+            str(first["alert_id"]),
+            "--yes",
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     second = json.loads(result.stdout)
     with cli.session() as session:
+
         def numbers(alert_id: int) -> list[str]:
             query = select(OutboxMessage.recipient).where(OutboxMessage.alert_id == alert_id)
             return sorted(session.scalars(query))
+
         assert numbers(second["alert_id"]) == numbers(first["alert_id"])
     refused = cli.run(["alert", "send", "--fr", TEXT, "--type", "update", "--ref", "1", "--zone", "marigot"])
     assert refused.exit_code == 2

@@ -24,8 +24,19 @@ from tests.gateway.test_cli_support import Cli, cli_fixture, template_db_fixture
 
 def test_help_of_every_command() -> None:
     runner = CliRunner()
-    commands = [[], ["alert"], ["members"], ["campaign"], ["daily"], ["inbox"], ["modems"], ["audit"],
-                ["alert", "send"], ["members", "withdraw"], ["campaign", "reregistration"]]
+    commands = [
+        [],
+        ["alert"],
+        ["members"],
+        ["campaign"],
+        ["daily"],
+        ["inbox"],
+        ["modems"],
+        ["audit"],
+        ["alert", "send"],
+        ["members", "withdraw"],
+        ["campaign", "reregistration"],
+    ]
     for command in commands:
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0, (command, result.output)
@@ -54,9 +65,16 @@ def test_missing_database_exits_2_and_creates_nothing(tmp_path: Path) -> None:
 
 def _numbers_ending_between(cli: Cli, first: date, last: date) -> set[str]:
     with cli.session() as session:
-        query = (select(MemberPhone.e164).join(Member, Member.id == MemberPhone.member_id)
-                 .where(Member.expires_on >= first, Member.expires_on <= last,
-                        Member.status != MemberStatus.WITHDRAWN, MemberPhone.withdrawn_at.is_(None)))
+        query = (
+            select(MemberPhone.e164)
+            .join(Member, Member.id == MemberPhone.member_id)
+            .where(
+                Member.expires_on >= first,
+                Member.expires_on <= last,
+                Member.status != MemberStatus.WITHDRAWN,
+                MemberPhone.withdrawn_at.is_(None),
+            )
+        )
         return set(session.scalars(query))
 
 
@@ -70,8 +88,9 @@ def test_reregistration_campaign(cli: Cli) -> None:
     expected = _numbers_ending_between(cli, date(2027, 1, 1), date(2027, 3, 31))
     assert report["messages"] == len(expected) > 0
     with cli.session() as session:
-        queued = set(session.scalars(select(OutboxMessage.recipient).where(
-            OutboxMessage.campaign_id == report["campaign_id"])))
+        queued = set(
+            session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.campaign_id == report["campaign_id"]))
+        )
     assert queued == expected
     assert "01/12/2026 au 31/03/2027" in report["text"]
 
@@ -102,16 +121,35 @@ def test_daily_run_is_idempotent(cli: Cli) -> None:
 
 
 def test_inbox_lists_replies_with_their_alert(cli: Cli) -> None:
-    sent = json.loads(cli.run(["alert", "send", "--fr", "Vol à l'arraché rue de Hollande.", "--zone", "marigot",
-                               "--yes", "--json"]).stdout)
+    sent = json.loads(
+        cli.run(
+            ["alert", "send", "--fr", "Vol à l'arraché rue de Hollande.", "--zone", "marigot", "--yes", "--json"]
+        ).stdout
+    )
     received = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     with cli.session() as session:
-        session.add_all([
-            InboxMessage(modem_id="m0", sender="+33639982410", text="Vu deux hommes en scooter", received_at=received,
-                         stored_at=received, kind=InboxKind.REPLY, linked_alert_id=sent["alert_id"]),
-            InboxMessage(modem_id="m0", sender="+33639980457", text="STOP", received_at=received,
-                         stored_at=received, kind=InboxKind.STOP, handled=True),
-        ])  # fmt: skip
+        session.add_all(
+            [
+                InboxMessage(
+                    modem_id="m0",
+                    sender="+33639982410",
+                    text="Vu deux hommes en scooter",
+                    received_at=received,
+                    stored_at=received,
+                    kind=InboxKind.REPLY,
+                    linked_alert_id=sent["alert_id"],
+                ),
+                InboxMessage(
+                    modem_id="m0",
+                    sender="+33639980457",
+                    text="STOP",
+                    received_at=received,
+                    stored_at=received,
+                    kind=InboxKind.STOP,
+                    handled=True,
+                ),
+            ]
+        )
         session.commit()
     result = cli.run(["inbox", "--json"])
     assert result.exit_code == 0, result.output
@@ -170,18 +208,36 @@ def daemon() -> Iterator[tuple[ThreadingHTTPServer, type[FakeDaemon]]]:
 def test_modems_reads_the_daemon_api(cli: Cli, daemon: tuple[ThreadingHTTPServer, type[FakeDaemon]]) -> None:
     server, handler = daemon
     # The shape of gateway.api's ModemList; the second modem stands for an older API with fewer fields.
-    handler.body = {"items": [
-        {"id": "m0", "state": "open", "signal": 21, "operator": "Orange Caraïbe", "queue": 3, "sent_today": 42,
-         "last_error": None, "budget": [{"kind": "messages/jour", "used": 42, "limit": 500},
-                                        {"kind": "destinataires/mois", "used": 7, "limit": None}]},
-        {"id": "m1", "state": "failed", "last_error": "modem unplugged"},
-    ]}  # fmt: skip
+    handler.body = {
+        "items": [
+            {
+                "id": "m0",
+                "state": "open",
+                "signal": 21,
+                "operator": "Orange Caraïbe",
+                "queue": 3,
+                "sent_today": 42,
+                "last_error": None,
+                "budget": [
+                    {"kind": "messages/jour", "used": 42, "limit": 500},
+                    {"kind": "destinataires/mois", "used": 7, "limit": None},
+                ],
+            },
+            {"id": "m1", "state": "failed", "last_error": "modem unplugged"},
+        ]
+    }
     config = write_config(cli.config, cli.db, tables=f"[http]\nport = {server.server_address[1]}\n")
     result = CliRunner().invoke(app, ["modems", "--config", str(config)], env={"VIGI_TOKEN": "secret-1"})
     assert result.exit_code == 0, result.output
     assert handler.seen == ["Bearer secret-1"]
-    for text in ("m0", "Orange Caraïbe", "42", "modem unplugged", "messages/jour 42/500",
-                 "destinataires/mois 7 (sans limite)"):
+    for text in (
+        "m0",
+        "Orange Caraïbe",
+        "42",
+        "modem unplugged",
+        "messages/jour 42/500",
+        "destinataires/mois 7 (sans limite)",
+    ):
         assert text in result.stdout, text
     as_json = CliRunner().invoke(app, ["modems", "--config", str(config), "--token", "t2", "--json"])
     assert json.loads(as_json.stdout) == handler.body

@@ -69,8 +69,9 @@ def template_db_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     runner = CliRunner()
     upgraded = runner.invoke(app, ["db", "upgrade", "--config", str(config)])
     assert upgraded.exit_code == 0, upgraded.output
-    imported = runner.invoke(app, ["members", "import", str(SAMPLE), "--config", str(config), "--json",
-                                   "--operator", "fixture"])
+    imported = runner.invoke(
+        app, ["members", "import", str(SAMPLE), "--config", str(config), "--json", "--operator", "fixture"]
+    )
     assert imported.exit_code == 0, imported.output
     return db
 
@@ -82,5 +83,4 @@ def cli_fixture(template_db: Path, tmp_path: Path) -> Cli:
         source = template_db.with_name(template_db.name + suffix)
         if source.exists():
             shutil.copyfile(source, db.with_name(db.name + suffix))
-    return Cli(write_config(tmp_path / "gateway.toml", db, 'operator_numbers = ["+33639980001"]\n'), db,
-               CliRunner())
+    return Cli(write_config(tmp_path / "gateway.toml", db, 'operator_numbers = ["+33639980001"]\n'), db, CliRunner())

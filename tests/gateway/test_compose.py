@@ -13,8 +13,9 @@ TEXT = TextSettings()
 
 
 def test_french_and_english_joined_by_the_template() -> None:
-    got = compose("Vol à l'arraché rue Kennedy", "Bag snatching on Kennedy street", status=AlertStatus.ACTUAL,
-                  settings=TEXT)
+    got = compose(
+        "Vol à l'arraché rue Kennedy", "Bag snatching on Kennedy street", status=AlertStatus.ACTUAL, settings=TEXT
+    )
     assert got.text == "Vol à l'arraché rue Kennedy\n---\nBag snatching on Kennedy street"
     assert (got.encoding, got.segments) == ("gsm7", 1)
 
@@ -42,10 +43,11 @@ def test_actual_and_test_alerts_have_no_prefix() -> None:
 
 
 def test_typographic_french_is_folded_to_gsm7() -> None:
-    got = compose("« Individus » repérés près de l’église — fenêtre brisée", "", status=AlertStatus.ACTUAL,
-                  settings=TEXT)
+    got = compose(
+        "« Individus » repérés près de l’église — fenêtre brisée", "", status=AlertStatus.ACTUAL, settings=TEXT
+    )
     assert got.encoding == "gsm7"
-    assert got.text == "\" Individus \" repérés près de l'église - fenetre brisée"
+    assert got.text == '" Individus " repérés près de l\'église - fenetre brisée'
 
 
 def test_exact_policy_keeps_ucs2_and_names_the_characters() -> None:

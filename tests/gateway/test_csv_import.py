@@ -126,7 +126,8 @@ def test_dry_run_counts_and_writes_nothing(session: Session, tmp_path: Path) -> 
 def test_changed_row_is_updated_and_numbers_follow(session: Session, tmp_path: Path) -> None:
     run(session, write(tmp_path, HEADER, GOOD, GOOD2))
     changed = GOOD2.replace("Pharmacie Test", "Pharmacie Neuve").replace(
-        "+33639980002;06 39 98 00 03", "+33639980003;+33639980004")
+        "+33639980002;06 39 98 00 03", "+33639980003;+33639980004"
+    )
     report = run(session, write(tmp_path, HEADER, GOOD, changed, name="v2.csv"))
     assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
     member = m.get_member(session, "078984705")
@@ -223,8 +224,9 @@ def test_empty_file(session: Session, tmp_path: Path) -> None:
 
 def test_non_utf8_file_is_refused_with_its_line(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
-    path.write_bytes((HEADER + "\r\n" + GOOD + "\r\n" + GOOD2.replace("Pharmacie", "Pharmacie Hélène") + "\r\n")
-                     .encode("latin-1"))
+    path.write_bytes(
+        (HEADER + "\r\n" + GOOD + "\r\n" + GOOD2.replace("Pharmacie", "Pharmacie Hélène") + "\r\n").encode("latin-1")
+    )
     report = run(session, path, partial=True)
     (error,) = report.errors
     assert error.line == 3
@@ -269,12 +271,17 @@ sys.stdin.read()
 def test_sigkill_leaves_nothing_or_everything(tmp_path: Path, stop_at: str) -> None:
     url = make_db(tmp_path / "kill.db")
     source = tmp_path / "many.csv"
-    write_members_csv(source, 3000, zones=["marigot", "grand-case"], categories=["commerce", "hotel"],
-                      today=TODAY, seed=7)
+    write_members_csv(
+        source, 3000, zones=["marigot", "grand-case"], categories=["commerce", "hotel"], today=TODAY, seed=7
+    )
     script = tmp_path / "child.py"
     script.write_text(CHILD, encoding="utf-8")
-    with subprocess.Popen([sys.executable, str(script), url, str(source), stop_at],
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as child:
+    with subprocess.Popen(
+        [sys.executable, str(script), url, str(source), stop_at],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as child:
         assert child.stdout is not None
         line = child.stdout.readline().split()  # blocks until the child reached the chosen point
         os.kill(child.pid, signal.SIGKILL)

@@ -47,8 +47,7 @@ def test_delivery_reports_mark_messages_delivered(tmp_path: Path) -> None:
 
 
 def test_alert_overtakes_queued_reminders(tmp_path: Path) -> None:
-    with rig(tmp_path, modems=2, batch_size=10, fast=False, submit_delay=0.05, submit_jitter=0.0,
-             cmms_delay=0.05) as r:
+    with rig(tmp_path, modems=2, batch_size=10, fast=False, submit_delay=0.05, submit_jitter=0.0, cmms_delay=0.05) as r:
         for i in range(300):
             r.enqueue(number(i), f"Rappel {i}", Priority.REMINDER)
         r.wait(lambda: r.count(MessageState.SENT) + r.count(MessageState.DELIVERED) >= 20)
@@ -82,8 +81,12 @@ def test_unplugged_modem_hands_its_work_to_the_other(tmp_path: Path) -> None:
         for i in range(60):
             assert len(received_texts(client, number(i))) >= 1
         client.replug(0)
-        r.wait(lambda: any(s.state == "open" and s.modem_id == r.modems[0].id for s in r.dispatcher.statuses())
-               and r.dispatcher.statuses()[0].reopen_at is None)
+        r.wait(
+            lambda: (
+                any(s.state == "open" and s.modem_id == r.modems[0].id for s in r.dispatcher.statuses())
+                and r.dispatcher.statuses()[0].reopen_at is None
+            )
+        )
         sent_by_0 = len([s for s in client.submits() if s["modem"] == r.modems[0].id])
         for i in range(60, 80):
             r.enqueue(number(i), f"retour {i}")
@@ -139,8 +142,12 @@ def test_sim_over_its_daily_budget_sends_alerts_only(tmp_path: Path) -> None:
     with rig(tmp_path, modems=1, budgets={0: {"budget_messages_per_day": 2}}) as r:
         routine = [r.enqueue(number(i), f"routine {i}") for i in range(5)]
         # Two sent (the whole budget) and three left: wait for both, or an alert could preempt a claimed one.
-        r.wait(lambda: sum(r.outbox.get(i).state is MessageState.QUEUED for i in routine) == 3  # type: ignore[union-attr]
-               and sum(done(r, [i]) for i in routine) == 2)
+        r.wait(
+            lambda: (
+                sum(r.outbox.get(i).state is MessageState.QUEUED for i in routine) == 3  # type: ignore[union-attr]
+                and sum(done(r, [i]) for i in routine) == 2
+            )
+        )
         alert = r.enqueue(number(50), "ALERTE : vol signalé", Priority.ALERT)
         r.wait(lambda: done(r, [alert]))  # an alert never waits on a budget
         assert sum(r.outbox.get(i).state is MessageState.QUEUED for i in routine) == 3  # type: ignore[union-attr]
@@ -177,8 +184,15 @@ def test_recipients_of_a_failed_sim_move_to_the_others(tmp_path: Path) -> None:
 def test_per_minute_limit_holds_the_rest_back(tmp_path: Path) -> None:
     with rig(tmp_path, modems=1, per_minute=5) as r:
         ids = [r.enqueue(number(i), f"limite {i}") for i in range(8)]
-        r.wait(lambda: sum(r.outbox.get(i).state in (MessageState.SENT, MessageState.DELIVERED)  # type: ignore[union-attr]
-                           for i in ids) == 5)
+        r.wait(
+            lambda: (
+                sum(
+                    r.outbox.get(i).state in (MessageState.SENT, MessageState.DELIVERED)  # type: ignore[union-attr]
+                    for i in ids
+                )
+                == 5
+            )
+        )
         # The bucket refills one message every 12 s: nothing more may leave during the next half second.
         modem_id = r.modems[0].id
         assert r.dispatcher.policy.wait_time(modem_id, datetime.now(UTC)) > 5

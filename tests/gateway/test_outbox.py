@@ -105,8 +105,9 @@ def test_claim_respects_priorities_not_before_and_exclusions(outbox: Outbox) -> 
     later = outbox.enqueue_one(msg(NUMBERS[0], not_before=T0 + timedelta(hours=1)), T0)
     reminder = outbox.enqueue_one(msg(NUMBERS[1], Priority.REMINDER), T0)
     other = outbox.enqueue_one(msg(NUMBERS[2]), T0)
-    night = outbox.claim("w", "m", now=T0, limit=10, priorities=[Priority.ALERT, Priority.OPERATIONAL],
-                         exclude_recipients=[NUMBERS[2]])  # fmt: skip
+    night = outbox.claim(
+        "w", "m", now=T0, limit=10, priorities=[Priority.ALERT, Priority.OPERATIONAL], exclude_recipients=[NUMBERS[2]]
+    )
     assert night == []
     assert outbox.next_due(T0) == T0 + timedelta(hours=1)
     assert [c.id for c in outbox.claim("w", "m", now=T0, limit=10)] == [other, reminder]

@@ -48,9 +48,20 @@ def world(database_url: str) -> Iterator[tuple[Session, Outbox]]:
 
 
 def add(s: Session, siren: str, phones: list[str], registered_on: date = date(2025, 1, 10)) -> None:
-    m.create_member(s, MemberInput(siren=siren, name=f"Shop {siren}", category="bijouterie", zone="marigot",
-                                   phones=phones, registered_on=registered_on, contact="Jeanne Test"),
-                    now=T0, actor="ccism")
+    m.create_member(
+        s,
+        MemberInput(
+            siren=siren,
+            name=f"Shop {siren}",
+            category="bijouterie",
+            zone="marigot",
+            phones=phones,
+            registered_on=registered_on,
+            contact="Jeanne Test",
+        ),
+        now=T0,
+        actor="ccism",
+    )
 
 
 def count(s: Session, model: type) -> int:
@@ -59,10 +70,10 @@ def count(s: Session, model: type) -> int:
 
 def test_purge_after_retention(world: tuple[Session, Outbox]) -> None:
     s, outbox = world
-    add(s, "246341275", ["+33639980001"])                     # stays active
-    add(s, "078984705", ["+33639980002"])                     # withdraws
+    add(s, "246341275", ["+33639980001"])  # stays active
+    add(s, "078984705", ["+33639980002"])  # withdraws
     add(s, "682734884", ["+33639980003"], date(2022, 1, 10))  # expired since 2025-01-10
-    add(s, "110904349", ["+33639980004", "+33639980005"])     # one number says STOP
+    add(s, "110904349", ["+33639980004", "+33639980005"])  # one number says STOP
     s.commit()
     request = AlertRequest(text_fr="Vol", sender="gnd", target=Target(zones=["marigot"]))
     create_alert(s, outbox, request, now=T0, today=T0.date(), text_settings=TEXT)
@@ -96,8 +107,14 @@ def test_queued_messages_are_never_purged(world: tuple[Session, Outbox]) -> None
     s, outbox = world
     add(s, "246341275", ["+33639980001"])
     s.commit()
-    create_alert(s, outbox, AlertRequest(text_fr="Vol", sender="gnd", target=Target(whole_territory=True)),
-                 now=T0, today=T0.date(), text_settings=TEXT)
+    create_alert(
+        s,
+        outbox,
+        AlertRequest(text_fr="Vol", sender="gnd", target=Target(whole_territory=True)),
+        now=T0,
+        today=T0.date(),
+        text_settings=TEXT,
+    )
     assert purge(s, now=T0 + timedelta(days=999), retention_days=365).messages == 0
 
 
@@ -106,8 +123,14 @@ def test_export_member_data(world: tuple[Session, Outbox]) -> None:
     add(s, "246341275", ["+33639980001", "+33639980002"])
     add(s, "078984705", ["+33639980009"])
     s.commit()
-    create_alert(s, outbox, AlertRequest(text_fr="Vol", sender="gnd", target=Target(zones=["marigot"])),
-                 now=T0, today=T0.date(), text_settings=TEXT)
+    create_alert(
+        s,
+        outbox,
+        AlertRequest(text_fr="Vol", sender="gnd", target=Target(zones=["marigot"])),
+        now=T0,
+        today=T0.date(),
+        text_settings=TEXT,
+    )
     handle_incoming(s, "+33639980002", "vu", T0, outbox=outbox, now=T0, text_settings=TEXT)
     handle_incoming(s, "+33639980002", "STOP", T0, outbox=outbox, now=T0, text_settings=TEXT)
     s.commit()

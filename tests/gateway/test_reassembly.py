@@ -27,8 +27,10 @@ TEXT = "Vu un homme cagoulé derrière la pharmacie, il est parti à pied vers l
 
 def parts_of(text: str, size: int, *, reference: int = 9, sender: str = SENDER, modem: str = "m1") -> list[IncomingSms]:
     pieces = [text[i : i + size] for i in range(0, len(text), size)]
-    return [IncomingSms(modem, sender, piece, NOW, MessagePart(reference, len(pieces), n))
-            for n, piece in enumerate(pieces, start=1)]  # fmt: skip
+    return [
+        IncomingSms(modem, sender, piece, NOW, MessagePart(reference, len(pieces), n))
+        for n, piece in enumerate(pieces, start=1)
+    ]
 
 
 @pytest.fixture
@@ -55,8 +57,11 @@ def waiting(engine: Engine) -> int:
 
 
 def test_join_parts_orders_them_marks_gaps_and_mends_split_surrogate_pairs() -> None:
-    utf16 = [(2, "b \ud83d".encode("utf-16-be", "surrogatepass")), (1, b"\x00a"),
-             (3, "\udc4d c".encode("utf-16-be", "surrogatepass"))]  # fmt: skip
+    utf16 = [
+        (2, "b \ud83d".encode("utf-16-be", "surrogatepass")),
+        (1, b"\x00a"),
+        (3, "\udc4d c".encode("utf-16-be", "surrogatepass")),
+    ]
     assert join_parts(utf16, 3) == ("ab 👍 c", ())
     text, missing = join_parts([(1, b"\x00a"), (3, b"\x00c")], 4)
     assert text == "a" + missing_marker(2, 4) + "c" + missing_marker(4, 4)

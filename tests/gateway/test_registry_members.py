@@ -47,9 +47,15 @@ def session(database_url: str) -> Iterator[Session]:
 
 def shop(siren: str = SIREN, registered_on: date = date(2025, 1, 10), **kw: object) -> MemberInput:
     values: dict[str, object] = {
-        "siren": siren, "name": "Bijouterie Test", "category": "bijouterie", "zone": "marigot",
-        "street": "Rue Kennedy", "address": "1 Rue Kennedy", "contact": "Jeanne Test",
-        "phones": ["+33639980001", "06 39 98 00 02"], "registered_on": registered_on,
+        "siren": siren,
+        "name": "Bijouterie Test",
+        "category": "bijouterie",
+        "zone": "marigot",
+        "street": "Rue Kennedy",
+        "address": "1 Rue Kennedy",
+        "contact": "Jeanne Test",
+        "phones": ["+33639980001", "06 39 98 00 02"],
+        "registered_on": registered_on,
     }
     values.update(kw)
     return MemberInput(**values)  # type: ignore[arg-type]
@@ -61,7 +67,9 @@ def test_create_stores_e164_numbers_dates_and_consent(session: Session) -> None:
     got = m.get_member(session, "246 341 275")
     assert got.id == member.id
     assert [(p.e164, p.is_test, p.position) for p in got.phones] == [
-        ("+33639980001", True, 0), ("+33639980002", True, 1)]
+        ("+33639980001", True, 0),
+        ("+33639980002", True, 1),
+    ]
     assert got.expires_on == date(2028, 1, 10)
     assert got.status is MemberStatus.ACTIVE
     assert got.consent_at == NOW
@@ -98,8 +106,9 @@ def test_29_february_plus_three_years() -> None:
         ({"name": "  "}, InvalidMemberError, "nom manquant"),
     ],
 )
-def test_create_refuses_bad_records(session: Session, changes: dict[str, object], error: type[Exception],
-                                    fragment: str) -> None:
+def test_create_refuses_bad_records(
+    session: Session, changes: dict[str, object], error: type[Exception], fragment: str
+) -> None:
     with pytest.raises(error, match=fragment):
         m.create_member(session, shop(**changes), now=NOW, actor="op")
 
@@ -121,8 +130,9 @@ def test_duplicate_siren_is_refused(session: Session) -> None:
 def test_update_changes_fields_and_numbers(session: Session) -> None:
     m.create_member(session, shop(), now=NOW, actor="op")
     later = NOW + timedelta(days=1)
-    member = m.update_member(session, SIREN, now=later, actor="op", zone="grand-case",
-                             phones=["+33639980002", "+33639980003"])
+    member = m.update_member(
+        session, SIREN, now=later, actor="op", zone="grand-case", phones=["+33639980002", "+33639980003"]
+    )
     session.commit()
     assert member.zone_id == "grand-case"
     assert member.street_id is None  # the Marigot street does not follow the shop to Grand-Case
@@ -146,8 +156,14 @@ def test_get_unknown_member(session: Session) -> None:
 
 def test_search_by_name_siren_phone_zone(session: Session) -> None:
     m.create_member(session, shop(), now=NOW, actor="op")
-    m.create_member(session, shop(OTHER, name="Pharmacie du Port", category="pharmacie", zone="galisbay",
-                                  street="", phones=["+33639980002"]), now=NOW, actor="op")
+    m.create_member(
+        session,
+        shop(
+            OTHER, name="Pharmacie du Port", category="pharmacie", zone="galisbay", street="", phones=["+33639980002"]
+        ),
+        now=NOW,
+        actor="op",
+    )
     assert [x.siren for x in m.search_members(session, text="PHARMA")] == [OTHER]
     assert [x.siren for x in m.search_members(session, text="jeanne")] == [SIREN, OTHER]  # contact
     assert [x.siren for x in m.search_members(session, siren="2463")] == [SIREN]
@@ -165,7 +181,10 @@ def test_renew_active_extends_from_the_old_expiry(session: Session) -> None:
     assert member.status is MemberStatus.ACTIVE
     (row,) = entries(session, action="member.renew")
     assert (row.actor, row.subject, row.details) == (
-        "ccism.martin", f"member:{SIREN}", {"old_expires_on": "2027-03-01", "expires_on": "2030-03-01"})
+        "ccism.martin",
+        f"member:{SIREN}",
+        {"old_expires_on": "2027-03-01", "expires_on": "2030-03-01"},
+    )
 
 
 def test_renew_expired_extends_from_today_and_reactivates(session: Session) -> None:
@@ -219,7 +238,11 @@ def test_suspend_and_reactivate(session: Session) -> None:
     # Suspended past its expiry (2026-12-01): it comes back expired, not active.
     assert m.reactivate(session, SIREN, today=date(2027, 1, 1), now=NOW, actor="op").status is MemberStatus.EXPIRED
     assert [e.action for e in entries(session)][1:] == [
-        "member.suspend", "member.reactivate", "member.suspend", "member.reactivate"]
+        "member.suspend",
+        "member.reactivate",
+        "member.suspend",
+        "member.reactivate",
+    ]
 
 
 def test_expire_due_is_idempotent_and_audited(session: Session) -> None:

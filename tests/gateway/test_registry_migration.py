@@ -15,8 +15,14 @@ from gateway.audit import record
 from gateway.storage import migrate
 from gateway.storage.db import make_engine
 
-REGISTRY_TABLES = {"audit_log", "registry_zone", "registry_street", "registry_category", "registry_member",
-                   "registry_member_phone"}
+REGISTRY_TABLES = {
+    "audit_log",
+    "registry_zone",
+    "registry_street",
+    "registry_category",
+    "registry_member",
+    "registry_member_phone",
+}
 
 
 def test_upgrade_creates_tables_and_append_only_triggers(tmp_path: Path) -> None:
@@ -32,10 +38,13 @@ def test_upgrade_creates_tables_and_append_only_triggers(tmp_path: Path) -> None
                 session.execute(text("DELETE FROM audit_log"))
             session.rollback()
             with pytest.raises(DatabaseError, match="ck_registry_member_member_status"):
-                session.execute(text(
-                    "INSERT INTO registry_member (siren, name, category_id, address, zone_id, contact, "
-                    "registered_on, expires_on, status, created_at, updated_at) VALUES ('1', 'n', 'c', '', 'z', "
-                    "'', '2026-01-01', '2029-01-01', 'bogus', '2026-01-01', '2026-01-01')"))
+                session.execute(
+                    text(
+                        "INSERT INTO registry_member (siren, name, category_id, address, zone_id, contact, "
+                        "registered_on, expires_on, status, created_at, updated_at) VALUES ('1', 'n', 'c', '', 'z', "
+                        "'', '2026-01-01', '2029-01-01', 'bogus', '2026-01-01', '2026-01-01')"
+                    )
+                )
     finally:
         engine.dispose()
 

@@ -66,7 +66,8 @@ def test_edited_files_rename_and_add(session: Session, tmp_path: Path) -> None:
     with (edited / "zones.csv").open("a", encoding="utf-8") as handle:
         handle.write("cole-bay,Cole Bay\r\n")
     (edited / "categories.csv").write_text(
-        (DATA / "categories.csv").read_text(encoding="utf-8").replace("Café / bar", '"Café, bar"'), encoding="utf-8")
+        (DATA / "categories.csv").read_text(encoding="utf-8").replace("Café / bar", '"Café, bar"'), encoding="utf-8"
+    )
     report = load_reference(session, edited)
     assert report.zones == (1, 0)
     assert report.categories == (0, 1)
@@ -75,16 +76,28 @@ def test_edited_files_rename_and_add(session: Session, tmp_path: Path) -> None:
 
 def test_rename_zone_and_street_keeps_members_attached(session: Session) -> None:
     load_reference(session, DATA)
-    member = m.create_member(session, MemberInput(
-        siren="246341275", name="Boutique", category="commerce", zone="marigot", street="Rue Kennedy",
-        phones=["+33639980001"], registered_on=date(2025, 1, 1)), now=NOW, actor="op")
+    member = m.create_member(
+        session,
+        MemberInput(
+            siren="246341275",
+            name="Boutique",
+            category="commerce",
+            zone="marigot",
+            street="Rue Kennedy",
+            phones=["+33639980001"],
+            registered_on=date(2025, 1, 1),
+        ),
+        now=NOW,
+        actor="op",
+    )
     assert upsert_zone(session, "marigot", "Marigot (centre)") == "renamed"
     assert upsert_zone(session, "marigot", "Marigot (centre)") == "unchanged"
     renamed = rename_street(session, "marigot", "Rue Kennedy", "Rue John F. Kennedy")
     session.commit()
     assert member.street_id == renamed.id
     assert [r.e164 for r in m.recipients(session, streets=["Rue John F. Kennedy"], today=date(2026, 1, 1))] == [
-        "+33639980001"]
+        "+33639980001"
+    ]
     assert session.get(Zone, "marigot").name == "Marigot (centre)"  # type: ignore[union-attr]
 
 

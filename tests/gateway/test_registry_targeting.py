@@ -72,16 +72,17 @@ def expected_numbers(rows: list[dict[str, str]], zones: set[str], streets: set[s
         ({"baie-orientale"}, {"Rue Kennedy"}, {"restaurant"}),
     ],
 )
-def test_targets_on_the_sample_match_the_csv(sample: Session, sample_rows: list[dict[str, str]],
-                                              zones: set[str], streets: set[str], categories: set[str]) -> None:
-    got = m.recipients(sample, zones=sorted(zones), streets=sorted(streets), categories=sorted(categories),
-                       today=TODAY)
+def test_targets_on_the_sample_match_the_csv(
+    sample: Session, sample_rows: list[dict[str, str]], zones: set[str], streets: set[str], categories: set[str]
+) -> None:
+    got = m.recipients(sample, zones=sorted(zones), streets=sorted(streets), categories=sorted(categories), today=TODAY)
     want = expected_numbers(sample_rows, zones, streets, categories)
     assert want  # each case selects someone, otherwise it proves nothing
     assert {r.e164 for r in got} == want
     assert len(got) == len(want)
-    count = m.count_target(sample, zones=sorted(zones), streets=sorted(streets), categories=sorted(categories),
-                           today=TODAY)
+    count = m.count_target(
+        sample, zones=sorted(zones), streets=sorted(streets), categories=sorted(categories), today=TODAY
+    )
     assert count.numbers == len(want)
     assert count.members == len({i for r in got for i in r.member_ids})
 
@@ -162,8 +163,9 @@ def test_street_by_id_and_street_name_matches(session: Session) -> None:
         ({"streets": [99999]}, UnknownReferenceError, "Front de Mer"),
     ],
 )
-def test_bad_targets_are_refused_with_valid_values(session: Session, target: dict[str, object],
-                                                   error: type[Exception], fragment: str) -> None:
+def test_bad_targets_are_refused_with_valid_values(
+    session: Session, target: dict[str, object], error: type[Exception], fragment: str
+) -> None:
     with pytest.raises(error, match=fragment):
         m.recipients(session, today=TODAY, **target)  # type: ignore[arg-type]
     with pytest.raises(error, match=fragment):

@@ -41,29 +41,58 @@ def world(database_url: str) -> Iterator[tuple[Session, Outbox]]:
     with session_factory(engine)() as s:
         load_reference(s, DATA)
         for siren, phones in [("246341275", ["+33639980001", "+33639980002"]), ("078984705", ["+33639980001"])]:
-            m.create_member(s, MemberInput(siren=siren, name="Shop", category="bijouterie", zone="marigot",
-                                           phones=phones, registered_on=date(2025, 1, 10)), now=NOW, actor="c")
+            m.create_member(
+                s,
+                MemberInput(
+                    siren=siren,
+                    name="Shop",
+                    category="bijouterie",
+                    zone="marigot",
+                    phones=phones,
+                    registered_on=date(2025, 1, 10),
+                ),
+                now=NOW,
+                actor="c",
+            )
         s.commit()
         yield s, Outbox(engine)
     engine.dispose()
 
 
-@pytest.mark.parametrize("text", ["STOP", "stop", "Stop", " Arrêt ", "ARRET", "ARRÊT", "arrêt.", "S T O P",
-                                  "\tarret\n", "Stop!", "ARRÊTER", "stop sms"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "STOP",
+        "stop",
+        "Stop",
+        " Arrêt ",
+        "ARRET",
+        "ARRÊT",
+        "arrêt.",
+        "S T O P",
+        "\tarret\n",
+        "Stop!",
+        "ARRÊTER",
+        "stop sms",
+    ],
+)
 def test_stop_variants(text: str) -> None:
     assert is_stop_request(text)
 
 
-@pytest.mark.parametrize("text", ["stop, ils partent vers Marigot", "arrêt de bus", "", "top", "merci",
-                                  "stop the thief!", "Merci, bien reçu"])
+@pytest.mark.parametrize(
+    "text",
+    ["stop, ils partent vers Marigot", "arrêt de bus", "", "top", "merci", "stop the thief!", "Merci, bien reçu"],
+)
 def test_not_stop(text: str) -> None:
     assert not is_stop_request(text)
 
 
 def test_stop_withdraws_the_number_everywhere_and_confirms_once(world: tuple[Session, Outbox]) -> None:
     s, outbox = world
-    result = handle_incoming(s, "+33639980001", " Arrêt ", NOW, outbox=outbox, now=NOW, text_settings=TEXT,
-                             modem_id="m1")
+    result = handle_incoming(
+        s, "+33639980001", " Arrêt ", NOW, outbox=outbox, now=NOW, text_settings=TEXT, modem_id="m1"
+    )
     s.commit()
     assert result.kind is InboxKind.STOP and sorted(result.withdrawn) == ["078984705", "246341275"]
     (confirmation,) = s.scalars(select(OutboxMessage)).all()
@@ -75,8 +104,15 @@ def test_stop_withdraws_the_number_everywhere_and_confirms_once(world: tuple[Ses
     assert m.get_member(s, "246341275").status is MemberStatus.ACTIVE
     (audit_row,) = entries(s, action="number.withdraw")
     assert audit_row.actor == "sms:m1" and audit_row.count == 2
-    again = handle_incoming(s, "+33639980001", "STOP", NOW + timedelta(minutes=1), outbox=outbox,
-                            now=NOW + timedelta(minutes=1), text_settings=TEXT)
+    again = handle_incoming(
+        s,
+        "+33639980001",
+        "STOP",
+        NOW + timedelta(minutes=1),
+        outbox=outbox,
+        now=NOW + timedelta(minutes=1),
+        text_settings=TEXT,
+    )
     s.commit()
     assert again.confirmation_id is None and again.withdrawn == ()
     assert len(s.scalars(select(OutboxMessage)).all()) == 1
@@ -98,11 +134,24 @@ def test_reply_is_linked_to_the_latest_alert_that_number_received(world: tuple[S
         outbox.release("w", at)
     assert latest_alert_for(s, "+33639980001") == second
     assert latest_alert_for(s, "+33639980002") is None  # nothing actually sent to it yet
-    result = handle_incoming(s, "+33639980001", "Deux individus en scooter, partis vers Sandy Ground",
-                             NOW + timedelta(hours=2), outbox=outbox, now=NOW + timedelta(hours=2),
-                             text_settings=TEXT)
-    early = handle_incoming(s, "+33639980001", "vu", NOW + timedelta(minutes=30), outbox=outbox,
-                            now=NOW + timedelta(hours=2), text_settings=TEXT)
+    result = handle_incoming(
+        s,
+        "+33639980001",
+        "Deux individus en scooter, partis vers Sandy Ground",
+        NOW + timedelta(hours=2),
+        outbox=outbox,
+        now=NOW + timedelta(hours=2),
+        text_settings=TEXT,
+    )
+    early = handle_incoming(
+        s,
+        "+33639980001",
+        "vu",
+        NOW + timedelta(minutes=30),
+        outbox=outbox,
+        now=NOW + timedelta(hours=2),
+        text_settings=TEXT,
+    )
     s.commit()
     assert result.kind is InboxKind.REPLY and result.linked_alert_id == second
     assert early.linked_alert_id == first

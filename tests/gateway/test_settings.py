@@ -58,7 +58,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_daytime_window_must_be_ordered(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="daytime_start must be before daytime_end"):
-        load_settings(write(tmp_path, '[hours]\ndaytime_start = 20:00:00\ndaytime_end = 08:00:00\n'))
+        load_settings(write(tmp_path, "[hours]\ndaytime_start = 20:00:00\ndaytime_end = 08:00:00\n"))
 
 
 def test_bad_test_range(tmp_path: Path) -> None:

@@ -23,9 +23,9 @@ def _segments(number: str, text: str, reference: int = 0) -> list[SubmitPdu]:
     return [decode_submit(str(p)) for p in encodeSmsSubmitPdu(number, text, reference=reference)]
 
 
-def _deliver_all(handsets: Handsets, parts: list[SubmitPdu], modem: str = "m1", first_mr: int = 0) -> list[
-    ReceivedSms | None
-]:
+def _deliver_all(
+    handsets: Handsets, parts: list[SubmitPdu], modem: str = "m1", first_mr: int = 0
+) -> list[ReceivedSms | None]:
     return [
         handsets.deliver(p, modem=modem, message_reference=first_mr + i, now=T0 + timedelta(seconds=i))
         for i, p in enumerate(parts)
@@ -37,8 +37,14 @@ def test_single_segment_is_complete_at_once() -> None:
     [part] = _segments(NUMBER, "Vol signalé rue de Hollande", reference=77)
     sms = handsets.deliver(part, modem="m1", message_reference=12, now=T0)
     assert sms == ReceivedSms(
-        recipient=NUMBER, text="Vol signalé rue de Hollande", encoding="gsm7", segments=1, modem="m1",
-        message_references=(12,), received_at=T0, concat_reference=None,
+        recipient=NUMBER,
+        text="Vol signalé rue de Hollande",
+        encoding="gsm7",
+        segments=1,
+        modem="m1",
+        message_references=(12,),
+        received_at=T0,
+        concat_reference=None,
     )
     assert handsets.received() == [sms]
     assert handsets.received(OTHER) == []
@@ -86,7 +92,7 @@ def test_same_reference_to_two_numbers_does_not_mix() -> None:
     for pa, pb in zip(a, b, strict=False):
         handsets.deliver(pa, modem="m1", message_reference=0, now=T0)
         handsets.deliver(pb, modem="m1", message_reference=0, now=T0)
-    for rest in (a[len(b):], b[len(a):]):
+    for rest in (a[len(b) :], b[len(a) :]):
         for p in rest:
             handsets.deliver(p, modem="m1", message_reference=0, now=T0)
     assert [s.text for s in handsets.received(NUMBER)] == [LONG_A]
@@ -125,9 +131,7 @@ def test_segments_through_two_modems_do_not_join() -> None:
     for p in parts[1:]:
         handsets.deliver(p, modem="m2", message_reference=0, now=T0)
     assert handsets.received() == []
-    assert sorted((p["modem"], p["received_sequences"]) for p in handsets.pending()) == [
-        ("m1", [1]), ("m2", [2, 3])
-    ]
+    assert sorted((p["modem"], p["received_sequences"]) for p in handsets.pending()) == [("m1", [1]), ("m2", [2, 3])]
 
 
 def test_surrogate_pair_split_across_segments_is_joined() -> None:
@@ -137,7 +141,7 @@ def test_surrogate_pair_split_across_segments_is_joined() -> None:
     for seq, text in ((1, first), (2, second)):
         raw = text.encode("utf-16-be", "surrogatepass")
         udh = bytes([5, 0, 3, 0x11, 2, seq])
-        hex_pdu = ("0041000B913336990800F10008" + f"{len(udh) + len(raw):02X}" + (udh + raw).hex())
+        hex_pdu = "0041000B913336990800F10008" + f"{len(udh) + len(raw):02X}" + (udh + raw).hex()
         sms = handsets.deliver(decode_submit(hex_pdu), modem="m1", message_reference=seq, now=T0)
     assert sms is not None
     assert sms.text == "a" * 66 + "\U0001f600 fin"
@@ -160,14 +164,29 @@ def test_json_views_and_reset() -> None:
     _deliver_all(handsets, _segments(NUMBER, "Bonjour"))
     handsets.deliver(_segments(OTHER, LONG_B, reference=8)[0], modem="m2", message_reference=5, now=T0)
     view = json.loads(json.dumps(handsets.to_json()))
-    assert view == [{
-        "recipient": NUMBER, "text": "Bonjour", "encoding": "gsm7", "segments": 1, "modem": "m1",
-        "message_references": [0], "received_at": "2025-03-14T13:00:00+00:00", "concat_reference": None,
-    }]
-    assert json.loads(json.dumps(handsets.pending())) == [{
-        "recipient": OTHER, "modem": "m2", "concat_reference": 8, "total": 3, "received_sequences": [1],
-        "duplicates": 0, "first_at": "2025-03-14T13:00:00+00:00",
-    }]
+    assert view == [
+        {
+            "recipient": NUMBER,
+            "text": "Bonjour",
+            "encoding": "gsm7",
+            "segments": 1,
+            "modem": "m1",
+            "message_references": [0],
+            "received_at": "2025-03-14T13:00:00+00:00",
+            "concat_reference": None,
+        }
+    ]
+    assert json.loads(json.dumps(handsets.pending())) == [
+        {
+            "recipient": OTHER,
+            "modem": "m2",
+            "concat_reference": 8,
+            "total": 3,
+            "received_sequences": [1],
+            "duplicates": 0,
+            "first_at": "2025-03-14T13:00:00+00:00",
+        }
+    ]
     handsets.reset()
     assert handsets.received() == [] and handsets.pending() == []
 
@@ -178,8 +197,7 @@ def test_concurrent_delivery_from_several_modems() -> None:
     barrier = threading.Barrier(modems)
     work = {
         f"m{m}": [
-            _segments(f"+3363998{m:02d}{k:02d}", LONG_A if k % 2 else "court", reference=k)
-            for k in range(per_modem)
+            _segments(f"+3363998{m:02d}{k:02d}", LONG_A if k % 2 else "court", reference=k) for k in range(per_modem)
         ]
         for m in range(modems)
     }

@@ -66,13 +66,21 @@ def test_classic_hellohello_example() -> None:
 
 def test_hand_built_ucs2_with_smsc_and_status_report() -> None:
     hex_pdu = (
-        "07" "91" "3336990800F0"  # SMSC +33639980000: 7 octets, international, 11 digits + filler
+        "07"
+        "91"
+        "3336990800F0"  # SMSC +33639980000: 7 octets, international, 11 digits + filler
         "31"  # SMS-SUBMIT, TP-VPF relative, TP-SRR
         "05"  # TP-MR
-        "0B" "91" "3336990800F1"  # TP-DA +33639980001
-        "00" "08"  # TP-PID, TP-DCS UCS-2
+        "0B"
+        "91"
+        "3336990800F1"  # TP-DA +33639980001
+        "00"
+        "08"  # TP-PID, TP-DCS UCS-2
         "A7"  # TP-VP 167: 12 h + 24 x 30 min = 24 h
-        "06" "00E9" "20AC" "0021"  # TP-UDL 6 octets: "é€!"
+        "06"
+        "00E9"
+        "20AC"
+        "0021"  # TP-UDL 6 octets: "é€!"
     )
     pdu = decode_submit(hex_pdu)
     assert pdu.smsc == SMSC
@@ -87,7 +95,7 @@ def test_hand_built_ucs2_with_smsc_and_status_report() -> None:
 
 def test_hand_built_16_bit_concat_reference_needs_no_fill_bits() -> None:
     # UDHL 6 + 7 header octets = 56 bits = 8 septets exactly: "Hi" packs as C8 34.
-    pdu = decode_submit("00" "41" "00" "0B913336990800F1" "0000" "0A" "06080412340201" "C834")
+    pdu = decode_submit("0041000B913336990800F100000A06080412340201C834")
     assert pdu.concat == Concat(reference=0x1234, total=2, sequence=1, ref_bits=16)
     assert pdu.text == "Hi"
     assert pdu.destination == NUMBER
@@ -95,7 +103,7 @@ def test_hand_built_16_bit_concat_reference_needs_no_fill_bits() -> None:
 
 def test_hand_built_8_bit_concat_reference_with_one_fill_bit() -> None:
     # 6 header octets = 48 bits, 1 fill bit to reach septet 7: "Hi" packs as 0x48<<1 = 90, then 69.
-    pdu = decode_submit("00" "45" "2A" "0A816093890020" "0000" "09" "0500032A0201" "9069")
+    pdu = decode_submit("00452A0A8160938900200000090500032A02019069")
     assert pdu.concat == Concat(reference=0x2A, total=2, sequence=1, ref_bits=8)
     assert pdu.text == "Hi"
     assert pdu.destination == "0639980002"  # TON unknown: digits as dialled, no '+'
@@ -104,7 +112,7 @@ def test_hand_built_8_bit_concat_reference_with_one_fill_bit() -> None:
 
 def test_other_information_elements_are_skipped() -> None:
     # IE 0x04 (8-bit application ports) before the concatenation IE; 8-bit data comes back as latin-1.
-    pdu = decode_submit("00" "41" "00" "0B913336990800F1" "00" "04" "0C" "09" "04021010" "0003010202" "FF41")
+    pdu = decode_submit("0041000B913336990800F100040C09040210100003010202FF41")
     assert pdu.encoding == "8bit"
     assert pdu.concat == Concat(reference=1, total=2, sequence=2, ref_bits=8)
     assert pdu.text == "\xffA"
@@ -119,8 +127,16 @@ def test_absolute_and_enhanced_validity_are_skipped() -> None:
 
 @pytest.mark.parametrize(
     ("vp", "minutes"),
-    [(0, 5), (143, 720), (144, 750), (167, 1440), (168, 2 * 1440), (196, 30 * 1440), (197, 5 * 7 * 1440),
-     (255, 63 * 7 * 1440)],
+    [
+        (0, 5),
+        (143, 720),
+        (144, 750),
+        (167, 1440),
+        (168, 2 * 1440),
+        (196, 30 * 1440),
+        (197, 5 * 7 * 1440),
+        (255, 63 * 7 * 1440),
+    ],
 )
 def test_relative_validity_ranges(vp: int, minutes: int) -> None:
     pdu = decode_submit(f"0011000B913336990800F10000{vp:02X}0131")
@@ -128,7 +144,7 @@ def test_relative_validity_ranges(vp: int, minutes: int) -> None:
 
 
 def test_no_smsc_field() -> None:
-    pdu = decode_submit("0100" "0B913336990800F1" "0000" "0131", has_smsc=False)
+    pdu = decode_submit("01000B913336990800F100000131", has_smsc=False)
     assert (pdu.smsc, pdu.text, pdu.tpdu_length) == (None, "1", 14)
 
 
@@ -149,8 +165,10 @@ def test_extension_characters_from_gsmmodem() -> None:
 
 
 def test_long_french_text_goes_ucs2_multipart() -> None:
-    text = ("Œuvre de vigilance : deux individus se présentent aux commerçants de la rue Kennedy ; "
-            "êtes-vous prêts ? Fermez l’accès arrière. ") * 3
+    text = (
+        "Œuvre de vigilance : deux individus se présentent aux commerçants de la rue Kennedy ; "
+        "êtes-vous prêts ? Fermez l’accès arrière. "
+    ) * 3
     parts = _submit_all(NUMBER, text, reference=200)
     total = -(-len(text) // 67)  # 67 UCS-2 characters per segment after a 6-octet header
     assert total == 6
@@ -285,15 +303,15 @@ _DA = "0B913336990800F1"
         ("0001000B913336990800F1000C0100", "reserved alphabet 11"),
         ("0001000B913336990800F100800100", "reserved coding groups 1000-1011"),
         ("0041000B913336990800F1000400", "TP-UDHI is set but the user data is empty"),
-        ("0041000B913336990800F10004" "04" "06000300", r"UDHL 6 is longer than the user data \(3 octets after it\)"),
-        ("0041000B913336990800F100040201" "00", "UDH truncated: information element at offset 0 has no length"),
-        ("0041000B913336990800F10004" "04" "03000500", "UDH truncated: IE 0x00 says 5 octets, only 1 left"),
+        ("0041000B913336990800F100040406000300", r"UDHL 6 is longer than the user data \(3 octets after it\)"),
+        ("0041000B913336990800F10004020100", "UDH truncated: information element at offset 0 has no length"),
+        ("0041000B913336990800F100040403000500", "UDH truncated: IE 0x00 says 5 octets, only 1 left"),
         ("0041000B913336990800F10004050400020201", "concatenation IE 0x00 has length 2, expected 3"),
-        ("0041000B913336990800F10004" "06" "05" "0803010202", "concatenation IE 0x08 has length 3, expected 4"),
+        ("0041000B913336990800F1000406050803010202", "concatenation IE 0x08 has length 3, expected 4"),
         ("0041000B913336990800F1000406050003010001", "total number of segments is 0"),
         ("0041000B913336990800F1000406050003010300", r"sequence number 0 is outside 1..3"),
         ("0041000B913336990800F1000406050003010204", r"sequence number 4 is outside 1..2"),
-        ("0041000B913336990800F10004" "0B" "0A" "00030102010003010201", "two concatenation information elements"),
+        ("0041000B913336990800F100040B0A00030102010003010201", "two concatenation information elements"),
         ("0041000B913336990800F1000001" + "00", "UDHL 0 takes 2 septets but TP-UDL is 1"),
     ],
 )
@@ -334,16 +352,14 @@ def test_deliver_reads_back_with_gsmmodem(sender: str, text: str) -> None:
 
 
 def test_deliver_fixed_bytes() -> None:
-    pdu = encode_deliver(sender=NUMBER, text="hellohello", smsc=SMSC,
-                         timestamp=datetime(2025, 3, 14, 9, 26, 53, tzinfo=MARIGOT))
+    pdu = encode_deliver(
+        sender=NUMBER, text="hellohello", smsc=SMSC, timestamp=datetime(2025, 3, 14, 9, 26, 53, tzinfo=MARIGOT)
+    )
     # SMSC | DELIVER+MMS | OA | PID DCS | 25-03-14 09:26:53 -16 quarters (sign bit 3: 0x61|0x08) | UDL UD
-    assert pdu == ("07913336990800F0" "04" "0B913336990800F1" "0000" "52304190623569"
-                   "0A" "E8329BFD4697D9EC37")
+    assert pdu == ("07913336990800F0040B913336990800F10000523041906235690AE8329BFD4697D9EC37")
 
 
-@pytest.mark.parametrize(
-    "offset", [timedelta(0), timedelta(hours=5, minutes=45), timedelta(hours=-9, minutes=-30)]
-)
+@pytest.mark.parametrize("offset", [timedelta(0), timedelta(hours=5, minutes=45), timedelta(hours=-9, minutes=-30)])
 def test_timestamp_offsets_read_back(offset: timedelta) -> None:
     stamp = datetime(2031, 12, 31, 23, 59, 59, tzinfo=timezone(offset))
     decoded = decodeSmsPdu(encode_deliver(sender=NUMBER, text="a", smsc=SMSC, timestamp=stamp))
@@ -364,8 +380,12 @@ def test_timestamp_offsets_read_back(offset: timedelta) -> None:
     ],
 )
 def test_deliver_refuses_what_it_cannot_encode(kwargs: dict[str, object], message: str) -> None:
-    args: dict[str, object] = {"sender": NUMBER, "text": "a", "smsc": SMSC,
-                               "timestamp": datetime(2025, 1, 1, tzinfo=UTC)}
+    args: dict[str, object] = {
+        "sender": NUMBER,
+        "text": "a",
+        "smsc": SMSC,
+        "timestamp": datetime(2025, 1, 1, tzinfo=UTC),
+    }
     args.update(kwargs)
     with pytest.raises(PduError, match=message):
         encode_deliver(**args)  # type: ignore[arg-type]
@@ -373,10 +393,12 @@ def test_deliver_refuses_what_it_cannot_encode(kwargs: dict[str, object], messag
 
 @pytest.mark.parametrize(
     "text",
-    ["Vu deux hommes en scooter rue de Hollande, casque noir, direction Marigot. " * 4,
-     "Bien reçu. Un individu suspect devant la pharmacie de Grand-Case, à 14 h. " * 3,
-     "a" * 300 + "{[]}~€",
-     "x😀" * 80],
+    [
+        "Vu deux hommes en scooter rue de Hollande, casque noir, direction Marigot. " * 4,
+        "Bien reçu. Un individu suspect devant la pharmacie de Grand-Case, à 14 h. " * 3,
+        "a" * 300 + "{[]}~€",
+        "x😀" * 80,
+    ],
 )
 def test_long_deliver_splits_into_parts_that_gsmmodem_reassembles(text: str) -> None:
     stamp = datetime(2025, 3, 14, 9, 26, 53, tzinfo=MARIGOT)
@@ -384,9 +406,14 @@ def test_long_deliver_splits_into_parts_that_gsmmodem_reassembles(text: str) -> 
     assert len(parts) > 1
     joined, seen = "", []
     for i, part in enumerate(parts, start=1):
-        pdu = encode_deliver(sender=NUMBER, text=part, smsc=SMSC, timestamp=stamp,
-                             concat=Concat(reference=201, total=len(parts), sequence=i, ref_bits=8),
-                             more=i < len(parts))  # fmt: skip
+        pdu = encode_deliver(
+            sender=NUMBER,
+            text=part,
+            smsc=SMSC,
+            timestamp=stamp,
+            concat=Concat(reference=201, total=len(parts), sequence=i, ref_bits=8),
+            more=i < len(parts),
+        )
         decoded = decodeSmsPdu(pdu)
         (ie,) = decoded["udh"]
         seen.append((ie.reference, ie.parts, ie.number))
@@ -410,16 +437,22 @@ def test_split_deliver_text_keeps_every_character_and_fits_each_part(text: str) 
 
 def test_a_part_too_long_for_its_header_is_refused() -> None:
     with pytest.raises(PduError, match="160 septets, one SMS-DELIVER holds 153"):
-        encode_deliver(sender=NUMBER, text="x" * 160, smsc=SMSC, timestamp=datetime(2025, 1, 1, tzinfo=UTC),
-                       concat=Concat(reference=1, total=2, sequence=1, ref_bits=8))  # fmt: skip
+        encode_deliver(
+            sender=NUMBER,
+            text="x" * 160,
+            smsc=SMSC,
+            timestamp=datetime(2025, 1, 1, tzinfo=UTC),
+            concat=Concat(reference=1, total=2, sequence=1, ref_bits=8),
+        )
 
 
 @pytest.mark.parametrize("status", [DELIVERED, EXPIRED, REJECTED])
 def test_status_report_reads_back_with_gsmmodem(status: int) -> None:
     submitted = datetime(2025, 3, 14, 9, 26, 53, tzinfo=MARIGOT)
     discharged = submitted + timedelta(seconds=8)
-    pdu = encode_status_report(message_reference=231, recipient=NUMBER, smsc=SMSC,
-                               submitted=submitted, discharged=discharged, status=status)
+    pdu = encode_status_report(
+        message_reference=231, recipient=NUMBER, smsc=SMSC, submitted=submitted, discharged=discharged, status=status
+    )
     decoded = decodeSmsPdu(pdu)
     assert decoded["type"] == "SMS-STATUS-REPORT"
     assert (decoded["reference"], decoded["number"], decoded["status"]) == (231, NUMBER, int(status))
@@ -430,6 +463,11 @@ def test_status_report_reads_back_with_gsmmodem(status: int) -> None:
 def test_status_report_constants() -> None:
     assert (DELIVERED, EXPIRED, REJECTED) == (0x00, 0x46, 0x41)
     with pytest.raises(PduError, match="message reference 256"):
-        encode_status_report(message_reference=256, recipient=NUMBER, smsc=SMSC,
-                             submitted=datetime(2025, 1, 1, tzinfo=UTC),
-                             discharged=datetime(2025, 1, 1, tzinfo=UTC), status=0)
+        encode_status_report(
+            message_reference=256,
+            recipient=NUMBER,
+            smsc=SMSC,
+            submitted=datetime(2025, 1, 1, tzinfo=UTC),
+            discharged=datetime(2025, 1, 1, tzinfo=UTC),
+            status=0,
+        )

@@ -125,10 +125,18 @@ class CancelOut(BaseModel):
 
 def _summary(alert: Alert) -> dict[str, Any]:
     return {
-        "id": alert.id, "status": alert.status, "type": alert.msg_type, "references": alert.references_id,
-        "text": alert.text, "sender": alert.sender, "created_at": alert.created_at, "members": alert.members_count,
-        "numbers": alert.numbers_count, "segments": alert.segments, "cancelled_at": alert.cancelled_at,
-    }  # fmt: skip
+        "id": alert.id,
+        "status": alert.status,
+        "type": alert.msg_type,
+        "references": alert.references_id,
+        "text": alert.text,
+        "sender": alert.sender,
+        "created_at": alert.created_at,
+        "members": alert.members_count,
+        "numbers": alert.numbers_count,
+        "segments": alert.segments,
+        "cancelled_at": alert.cancelled_at,
+    }
 
 
 _BODY = {
@@ -143,19 +151,25 @@ _BODY = {
 
 
 @router.post(
-    "/alerts", status_code=202, response_model=None, openapi_extra=_BODY,
-    responses={202: {"model": AlertAccepted, "description": "alerte enregistrée (ou retrouvée par sa clé)"},
-               200: {"model": AlertPreviewOut, "description": "aperçu (dry_run) : rien n'est envoyé"},
-               **responses(400, 401, 403, 409, 413, 415, 422, 503)},
-)  # fmt: skip
+    "/alerts",
+    status_code=202,
+    response_model=None,
+    openapi_extra=_BODY,
+    responses={
+        202: {"model": AlertAccepted, "description": "alerte enregistrée (ou retrouvée par sa clé)"},
+        200: {"model": AlertPreviewOut, "description": "aperçu (dry_run) : rien n'est envoyé"},
+        **responses(400, 401, 403, 409, 413, 415, 422, 503),
+    },
+)
 async def post_alert(
     request: Request,
     response: Response,
     *,
     context: Context,
     identity: Sender,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
-                                                  pattern=r"^[!-~]+$")] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[!-~]+$")
+    ] = None,
     dry_run: Annotated[bool, Query(description="aperçu sans envoi (aussi dans le corps JSON)")] = False,
 ) -> AlertAccepted | AlertPreviewOut:
     """Déposer une alerte (JSON ou CAP 1.2). 202 une fois enregistrée ; avec ``Idempotency-Key``, un nouvel
@@ -173,16 +187,25 @@ async def post_alert(
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from exc
     alert = AlertRequest(
-        text_fr=payload.text_fr, text_en=payload.text_en, sender=identity.owner, status=payload.status,
-        msg_type=payload.type, references=payload.references,
-        target=Target(zones=tuple(payload.target.zones), streets=tuple(payload.target.streets),
-                      categories=tuple(payload.target.categories), whole_territory=payload.target.whole_territory),
-    )  # fmt: skip
+        text_fr=payload.text_fr,
+        text_en=payload.text_en,
+        sender=identity.owner,
+        status=payload.status,
+        msg_type=payload.type,
+        references=payload.references,
+        target=Target(
+            zones=tuple(payload.target.zones),
+            streets=tuple(payload.target.streets),
+            categories=tuple(payload.target.categories),
+            whole_territory=payload.target.whole_territory,
+        ),
+    )
     return await run_in_threadpool(_submit, context, alert, dry_run or payload.dry_run, idempotency_key, response)
 
 
-def _submit_cap(context: ApiContext, identity: Identity, cap: CapAlert, dry_run: bool,
-                response: Response) -> AlertAccepted | AlertPreviewOut:
+def _submit_cap(
+    context: ApiContext, identity: Identity, cap: CapAlert, dry_run: bool, response: Response
+) -> AlertAccepted | AlertPreviewOut:
     references = None
     if cap.references:
         with context.read_sessions.begin() as session:
@@ -191,42 +214,74 @@ def _submit_cap(context: ApiContext, identity: Identity, cap: CapAlert, dry_run:
                 if references is not None:
                     break
         if references is None:
-            raise ApiError(422, "unknown_reference", "aucune des alertes CAP référencées n'a été reçue par la "
-                           "passerelle (sender,identifier inconnus)", "references")
+            raise ApiError(
+                422,
+                "unknown_reference",
+                "aucune des alertes CAP référencées n'a été reçue par la passerelle (sender,identifier inconnus)",
+                "references",
+            )
     elif cap.msg_type is not AlertType.ALERT:
-        raise ApiError(422, "cap_invalid", "une mise à jour (Update) ou une fin (Cancel) doit avoir <references>",
-                       "references")
+        raise ApiError(
+            422, "cap_invalid", "une mise à jour (Update) ou une fin (Cancel) doit avoir <references>", "references"
+        )
     alert = AlertRequest(
-        text_fr=cap.text_fr, text_en=cap.text_en, sender=identity.owner, status=cap.status, msg_type=cap.msg_type,
+        text_fr=cap.text_fr,
+        text_en=cap.text_en,
+        sender=identity.owner,
+        status=cap.status,
+        msg_type=cap.msg_type,
         references=references,
-        target=Target(zones=cap.zones, streets=cap.streets, categories=cap.categories,
-                      whole_territory=cap.whole_territory),
-    )  # fmt: skip
+        target=Target(
+            zones=cap.zones, streets=cap.streets, categories=cap.categories, whole_territory=cap.whole_territory
+        ),
+    )
     # The CAP identifier is the natural de-duplication key, and how later CAP references find this alert.
     return _submit(context, alert, dry_run, cap.key, response)
 
 
-def _submit(context: ApiContext, alert: AlertRequest, dry_run: bool, key: str | None,
-            response: Response) -> AlertAccepted | AlertPreviewOut:
+def _submit(
+    context: ApiContext, alert: AlertRequest, dry_run: bool, key: str | None, response: Response
+) -> AlertAccepted | AlertPreviewOut:
     now = context.now()
     text, operators = context.settings.text, context.settings.operator_numbers
     if dry_run:
         with context.read_sessions.begin() as session:
-            preview = preview_alert(session, alert, today=context.today(now), text_settings=text,
-                                    operator_numbers=operators)
+            preview = preview_alert(
+                session, alert, today=context.today(now), text_settings=text, operator_numbers=operators
+            )
         response.status_code = 200
         return AlertPreviewOut(
-            members=preview.members, numbers=preview.numbers, segments=preview.segments,
-            total_segments=preview.total_segments, encoding=preview.encoding, text=preview.text,
-            length=preview.length, ucs2_forced_by=list(preview.ucs2_forced_by),
-        )  # fmt: skip
+            members=preview.members,
+            numbers=preview.numbers,
+            segments=preview.segments,
+            total_segments=preview.total_segments,
+            encoding=preview.encoding,
+            text=preview.text,
+            length=preview.length,
+            ucs2_forced_by=list(preview.ucs2_forced_by),
+        )
     with context.sessions() as session:
-        result = create_alert(session, context.outbox, alert, now=now, today=context.today(now), text_settings=text,
-                              operator_numbers=operators, idempotency_key=key)
+        result = create_alert(
+            session,
+            context.outbox,
+            alert,
+            now=now,
+            today=context.today(now),
+            text_settings=text,
+            operator_numbers=operators,
+            idempotency_key=key,
+        )
     location = f"/alerts/{result.alert_id}"
     response.headers["Location"] = location
-    return AlertAccepted(id=result.alert_id, created=result.created, location=location, members=result.members,
-                         numbers=result.numbers, segments=result.segments, text=result.text)
+    return AlertAccepted(
+        id=result.alert_id,
+        created=result.created,
+        location=location,
+        members=result.members,
+        numbers=result.numbers,
+        segments=result.segments,
+        text=result.text,
+    )
 
 
 @router.get("/alerts", response_model=AlertPage, responses=responses(401, 403, 422, 503))
@@ -253,16 +308,29 @@ def get_one(alert_id: AlertId, context: Context, _identity: Reader) -> AlertOut:
         alert = get_alert(session, alert_id)
         progress = alert_progress(session, alert_id)
         return AlertOut(
-            **_summary(alert), text_fr=alert.text_fr, text_en=alert.text_en, encoding=alert.encoding,
-            target=TargetOut(zones=alert.target_zones, streets=[str(s) for s in alert.target_streets],
-                             categories=alert.target_categories, whole_territory=alert.whole_territory),
+            **_summary(alert),
+            text_fr=alert.text_fr,
+            text_en=alert.text_en,
+            encoding=alert.encoding,
+            target=TargetOut(
+                zones=alert.target_zones,
+                streets=[str(s) for s in alert.target_streets],
+                categories=alert.target_categories,
+                whole_territory=alert.whole_territory,
+            ),
             cancelled_by=alert.cancelled_by,
             progress=ProgressOut(
-                total=progress.total, queued=progress.queued, sending=progress.sending, sent=progress.sent,
-                delivered=progress.delivered, failed=progress.failed, dead=progress.dead,
-                cancelled=progress.cancelled, percent_done=progress.percent_done,
+                total=progress.total,
+                queued=progress.queued,
+                sending=progress.sending,
+                sent=progress.sent,
+                delivered=progress.delivered,
+                failed=progress.failed,
+                dead=progress.dead,
+                cancelled=progress.cancelled,
+                percent_done=progress.percent_done,
             ),
-        )  # fmt: skip
+        )
 
 
 @router.post("/alerts/{alert_id}/cancel", response_model=CancelOut, responses=responses(401, 403, 404, 422, 503))

@@ -57,20 +57,36 @@ def healthz(context: Context) -> JSONResponse:
     free = free_bytes(context.engine)
     if free is not None and free < MIN_FREE_BYTES:
         reasons.append(f"disque de la base presque plein ({free // 1024} Kio libres) : libérez de la place")
-    health = Health(status="ok" if not reasons else "unavailable", database=db, modems_open=open_count,
-                    modems=len(statuses), reasons=reasons)
+    health = Health(
+        status="ok" if not reasons else "unavailable",
+        database=db,
+        modems_open=open_count,
+        modems=len(statuses),
+        reasons=reasons,
+    )
     return JSONResponse(health.model_dump(), status_code=200 if not reasons else 503)
 
 
-@router.get("/metrics", response_class=Response, responses={
-    200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "format Prometheus 0.0.4"},
-    **responses(401, 403)})  # fmt: skip
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "format Prometheus 0.0.4"},
+        **responses(401, 403),
+    },
+)
 def get_metrics(context: Context, _identity: Reader) -> Response:
     """Messages par état et priorité, débit par modem, âge de la file, erreurs (format Prometheus)."""
     try:
         counts, age, up = context.outbox.counts(), context.outbox.oldest_queued_age(context.now()), True
     except StorageError:
         counts, age, up = {}, None, False
-    body = metrics.render(counts, age, list(context.modem_status()), context.errors.snapshot(), database_up=up,
-                          database_free_bytes=free_bytes(context.engine))
+    body = metrics.render(
+        counts,
+        age,
+        list(context.modem_status()),
+        context.errors.snapshot(),
+        database_up=up,
+        database_free_bytes=free_bytes(context.engine),
+    )
     return Response(body, media_type=metrics.CONTENT_TYPE)

@@ -107,13 +107,19 @@ class ImportOut(BaseModel):
 
 def member_out(member: Member) -> MemberOut:
     return MemberOut(
-        siren=member.siren, name=member.name, category=member.category_id, zone=member.zone_id,
-        street=member.street.name if member.street is not None else "", address=member.address,
-        contact=member.contact, phones=[PhoneOut(e164=p.e164, withdrawn=p.withdrawn_at is not None)
-                                        for p in member.phones],
-        registered_on=member.registered_on, expires_on=member.expires_on, status=member.status,
+        siren=member.siren,
+        name=member.name,
+        category=member.category_id,
+        zone=member.zone_id,
+        street=member.street.name if member.street is not None else "",
+        address=member.address,
+        contact=member.contact,
+        phones=[PhoneOut(e164=p.e164, withdrawn=p.withdrawn_at is not None) for p in member.phones],
+        registered_on=member.registered_on,
+        expires_on=member.expires_on,
+        status=member.status,
         withdrawn_at=member.withdrawn_at,
-    )  # fmt: skip
+    )
 
 
 def _not_future(day: date | None, context: ApiContext) -> None:
@@ -134,25 +140,45 @@ def list_members(  # noqa: PLR0917 - query parameters are declared as parameters
 ) -> MemberList:
     """Chercher des adhérents (tous les critères donnés doivent correspondre), triés par nom."""
     with context.read_sessions.begin() as session:
-        found = search_members(session, text=q, siren=siren, phone=phone, zone=zone, status=status, limit=limit,
-                               settings=context.registry_settings())
+        found = search_members(
+            session,
+            text=q,
+            siren=siren,
+            phone=phone,
+            zone=zone,
+            status=status,
+            limit=limit,
+            settings=context.registry_settings(),
+        )
         return MemberList(items=[member_out(m) for m in found])
 
 
-@router.get("/members/export", response_class=Response, responses={
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV au format d'import"},
-    **responses(401, 403, 422, 503)})  # fmt: skip
+@router.get(
+    "/members/export",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV au format d'import"},
+        **responses(401, 403, 422, 503),
+    },
+)
 def export(context: Context, _identity: Reader, status: list[MemberStatus] | None = Query(None)) -> Response:  # noqa: B008
     """Tous les adhérents (ou ceux des statuts donnés), au format de l'import CSV."""
     buffer = io.StringIO()
     with context.read_sessions.begin() as session:
         export_members(session, buffer, statuses=status)
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="adherents.csv"'})
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="adherents.csv"'},
+    )
 
 
-@router.post("/members/import", response_model=ImportOut, openapi_extra=CSV_BODY,
-             responses=responses(400, 401, 403, 413, 415, 422, 503))
+@router.post(
+    "/members/import",
+    response_model=ImportOut,
+    openapi_extra=CSV_BODY,
+    responses=responses(400, 401, 403, 413, 415, 422, 503),
+)
 async def import_csv(
     request: Request,
     context: Context,
@@ -174,15 +200,33 @@ def _import(context: ApiContext, identity: Identity, data: bytes, dry_run: bool,
         source = FilePath(folder) / "import-http.csv"
         source.write_bytes(data)
         with context.sessions() as session:
-            report = import_members(session, source, today=context.today(now), now=now, actor=identity.owner,
-                                    dry_run=dry_run, partial=partial, settings=context.registry_settings())
+            report = import_members(
+                session,
+                source,
+                today=context.today(now),
+                now=now,
+                actor=identity.owner,
+                dry_run=dry_run,
+                partial=partial,
+                settings=context.registry_settings(),
+            )
     if report.errors and not report.committed and not dry_run:
         first = report.errors[0]
-        raise ApiError(422, "import_rejected", f"{len(report.errors)} ligne(s) en erreur, rien n'est importé ; "
-                       f"première : {first}", "body")
-    return ImportOut(total=report.total, created=report.created, updated=report.updated, unchanged=report.unchanged,
-                     committed=report.committed, dry_run=dry_run,
-                     errors=[RowErrorOut(line=e.line, siren=e.siren, reason=e.reason) for e in report.errors])
+        raise ApiError(
+            422,
+            "import_rejected",
+            f"{len(report.errors)} ligne(s) en erreur, rien n'est importé ; première : {first}",
+            "body",
+        )
+    return ImportOut(
+        total=report.total,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        committed=report.committed,
+        dry_run=dry_run,
+        errors=[RowErrorOut(line=e.line, siren=e.siren, reason=e.reason) for e in report.errors],
+    )
 
 
 @router.get("/members/{siren}", response_model=MemberOut, responses=responses(401, 403, 404, 422, 503))
@@ -192,32 +236,46 @@ def get_one(siren: Siren, context: Context, _identity: Reader) -> MemberOut:
         return member_out(get_member(session, siren))
 
 
-@router.post("/members", status_code=201, response_model=MemberOut,
-             responses=responses(400, 401, 403, 409, 413, 415, 422, 503))
+@router.post(
+    "/members", status_code=201, response_model=MemberOut, responses=responses(400, 401, 403, 409, 413, 415, 422, 503)
+)
 def create(body: MemberCreate, context: Context, identity: MemberManager) -> MemberOut:
     """Inscrire un adhérent (SIREN, catégorie, zone, rue, numéros vérifiés) ; journalisé."""
     _not_future(body.registered_on, context)
-    data = MemberInput(siren=body.siren, name=body.name, category=body.category, zone=body.zone, street=body.street,
-                       address=body.address, contact=body.contact, phones=body.phones,
-                       registered_on=body.registered_on)  # fmt: skip
+    data = MemberInput(
+        siren=body.siren,
+        name=body.name,
+        category=body.category,
+        zone=body.zone,
+        street=body.street,
+        address=body.address,
+        contact=body.contact,
+        phones=body.phones,
+        registered_on=body.registered_on,
+    )
     with context.sessions.begin() as session:
-        member = create_member(session, data, now=context.now(), actor=identity.owner,
-                               settings=context.registry_settings())
+        member = create_member(
+            session, data, now=context.now(), actor=identity.owner, settings=context.registry_settings()
+        )
         return member_out(member)
 
 
-@router.patch("/members/{siren}", response_model=MemberOut,
-              responses=responses(400, 401, 403, 404, 413, 415, 422, 503))
+@router.patch("/members/{siren}", response_model=MemberOut, responses=responses(400, 401, 403, 404, 413, 415, 422, 503))
 def update(siren: Siren, body: MemberUpdate, context: Context, identity: MemberManager) -> MemberOut:
     """Modifier les champs donnés d'un adhérent ; journalisé."""
     _not_future(body.registered_on, context)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
     if any(changes.get(k, "") is None for k in changes):
-        raise ApiError(422, "invalid_field", "null n'est pas une valeur ; omettez le champ pour le garder",
-                       next(k for k, v in changes.items() if v is None))
+        raise ApiError(
+            422,
+            "invalid_field",
+            "null n'est pas une valeur ; omettez le champ pour le garder",
+            next(k for k, v in changes.items() if v is None),
+        )
     with context.sessions.begin() as session:
-        member = update_member(session, siren, now=context.now(), actor=identity.owner,
-                               settings=context.registry_settings(), **changes)
+        member = update_member(
+            session, siren, now=context.now(), actor=identity.owner, settings=context.registry_settings(), **changes
+        )
         session.expire(member, ["street"])  # street_id changed under the loaded relationship
         return member_out(member)
 
@@ -227,17 +285,26 @@ def renew_one(siren: Siren, context: Context, identity: MemberManager) -> Member
     """Prolonger l'inscription de la durée réglementaire ; journalisé."""
     now = context.now()
     with context.sessions.begin() as session:
-        member = renew(session, siren, today=context.today(now), now=now, actor=identity.owner,
-                       settings=context.registry_settings())
+        member = renew(
+            session,
+            siren,
+            today=context.today(now),
+            now=now,
+            actor=identity.owner,
+            settings=context.registry_settings(),
+        )
         return member_out(member)
 
 
-@router.post("/members/{siren}/withdraw", response_model=MemberOut,
-             responses=responses(400, 401, 403, 404, 413, 415, 422, 503))
-def withdraw(siren: Siren, context: Context, identity: MemberManager,
-             body: Annotated[WithdrawIn | None, Body()] = None) -> MemberOut:
+@router.post(
+    "/members/{siren}/withdraw", response_model=MemberOut, responses=responses(400, 401, 403, 404, 413, 415, 422, 503)
+)
+def withdraw(
+    siren: Siren, context: Context, identity: MemberManager, body: Annotated[WithdrawIn | None, Body()] = None
+) -> MemberOut:
     """Retirer un adhérent : plus aucun message vers ses numéros, dès maintenant ; journalisé."""
     with context.sessions.begin() as session:
-        member = withdraw_member(session, siren, now=context.now(), actor=identity.owner,
-                                 reason=body.reason if body else "")
+        member = withdraw_member(
+            session, siren, now=context.now(), actor=identity.owner, reason=body.reason if body else ""
+        )
         return member_out(member)

@@ -29,8 +29,9 @@ class MessageAccepted(BaseModel):
     text: str
 
 
-@router.post("/messages", status_code=202, response_model=MessageAccepted,
-             responses=responses(400, 401, 403, 413, 415, 422, 503))
+@router.post(
+    "/messages", status_code=202, response_model=MessageAccepted, responses=responses(400, 401, 403, 413, 415, 422, 503)
+)
 def post_message(body: MessageIn, context: Context, identity: Sender) -> MessageAccepted:
     """Un SMS de service (priorité « opérationnel », après les alertes) ; journalisé."""
     reg = context.registry_settings()
@@ -45,6 +46,13 @@ def post_message(body: MessageIn, context: Context, identity: Sender) -> Message
         ids = context.outbox.enqueue(
             session, [NewMessage(recipient=n, text=composed.text, priority=Priority.OPERATIONAL) for n in numbers], now
         )
-        audit.record(session, identity.owner, "message.operational", f"messages:{ids[0]}", len(ids),
-                     {"numbers": [mask(n) for n in numbers], "segments": composed.segments}, now=now)
+        audit.record(
+            session,
+            identity.owner,
+            "message.operational",
+            f"messages:{ids[0]}",
+            len(ids),
+            {"numbers": [mask(n) for n in numbers], "segments": composed.segments},
+            now=now,
+        )
     return MessageAccepted(ids=ids, numbers=len(ids), segments=composed.segments, text=composed.text)

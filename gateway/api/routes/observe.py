@@ -91,9 +91,20 @@ def inbox(
     """Les réponses des adhérents (hors STOP), la plus récente d'abord."""
     with context.read_sessions.begin() as session:
         rows = list_replies(session, alert_id=alert_id, limit=limit)
-        return ReplyList(items=[ReplyOut(id=r.id, modem_id=r.modem_id, sender=r.sender, text=r.text,
-                                         received_at=r.received_at, kind=r.kind, linked_alert_id=r.linked_alert_id)
-                                for r in rows])  # fmt: skip
+        return ReplyList(
+            items=[
+                ReplyOut(
+                    id=r.id,
+                    modem_id=r.modem_id,
+                    sender=r.sender,
+                    text=r.text,
+                    received_at=r.received_at,
+                    kind=r.kind,
+                    linked_alert_id=r.linked_alert_id,
+                )
+                for r in rows
+            ]
+        )
 
 
 def start_of_local_day(context: ApiContext, now: datetime) -> datetime:
@@ -108,23 +119,35 @@ def modems(context: Context, _identity: Reader) -> ModemList:
     since = start_of_local_day(context, now)
     M = OutboxMessage  # noqa: N806 - the table, as elsewhere
     with context.read_sessions.begin() as session:
-        today = dict(session.execute(select(M.modem_id, func.count()).where(M.sent_at >= since)
-                                     .group_by(M.modem_id)).all())  # fmt: skip
-        sending = dict(session.execute(select(M.modem_id, func.count()).where(M.state == MessageState.SENDING)
-                                       .group_by(M.modem_id)).all())  # fmt: skip
+        today = dict(
+            session.execute(select(M.modem_id, func.count()).where(M.sent_at >= since).group_by(M.modem_id)).all()
+        )
+        sending = dict(
+            session.execute(
+                select(M.modem_id, func.count()).where(M.state == MessageState.SENDING).group_by(M.modem_id)
+            ).all()
+        )
     items = []
     for s in statuses:
         info = s.info
-        items.append(ModemOut(
-            id=s.modem_id, state=s.state,
-            network=None if info is None else "registered" if info.registered else "not-registered",
-            operator=info.operator if info else None, signal=info.signal_rssi if info else None,
-            model=f"{info.manufacturer} {info.model}".strip() if info else None,
-            queue=int(sending.get(s.modem_id, 0)),
-            sent_today=int(today.get(s.modem_id, 0)), sent=s.sent, failed=s.failed, retried=s.retried,
-            last_error=s.last_error, reopen_at=s.reopen_at,
-            budget=_budget(s, context.settings.dispatch.budget_warn_fraction),
-        ))  # fmt: skip
+        items.append(
+            ModemOut(
+                id=s.modem_id,
+                state=s.state,
+                network=None if info is None else "registered" if info.registered else "not-registered",
+                operator=info.operator if info else None,
+                signal=info.signal_rssi if info else None,
+                model=f"{info.manufacturer} {info.model}".strip() if info else None,
+                queue=int(sending.get(s.modem_id, 0)),
+                sent_today=int(today.get(s.modem_id, 0)),
+                sent=s.sent,
+                failed=s.failed,
+                retried=s.retried,
+                last_error=s.last_error,
+                reopen_at=s.reopen_at,
+                budget=_budget(s, context.settings.dispatch.budget_warn_fraction),
+            )
+        )
     return ModemList(items=items)
 
 
@@ -132,10 +155,14 @@ def _budget(status: WorkerStatus, warn_fraction: float) -> list[BudgetOut]:
     sim = status.budget
     if sim is None:
         return []
-    pairs = (("messages/jour", sim.sent_today, sim.budget.messages_per_day),
-             ("destinataires/mois", sim.recipients_this_month, sim.budget.recipients_per_month))
-    return [BudgetOut(kind=kind, used=used, limit=limit, warning=limit is not None and used >= warn_fraction * limit)
-            for kind, used, limit in pairs]
+    pairs = (
+        ("messages/jour", sim.sent_today, sim.budget.messages_per_day),
+        ("destinataires/mois", sim.recipients_this_month, sim.budget.recipients_per_month),
+    )
+    return [
+        BudgetOut(kind=kind, used=used, limit=limit, warning=limit is not None and used >= warn_fraction * limit)
+        for kind, used, limit in pairs
+    ]
 
 
 @router.get("/outbox", response_model=OutboxOut, responses=responses(401, 403, 503))
@@ -146,7 +173,10 @@ def outbox(context: Context, _identity: Reader) -> OutboxOut:
     by_state = {state.value: 0 for state in MessageState}
     for (state, _priority), n in counts.items():
         by_state[state.value] += n
-    rows = [CountOut(state=s, priority=Priority(p).name.lower(), count=n)
-            for (s, p), n in sorted(counts.items(), key=lambda item: (item[0][0].value, int(item[0][1])))]
-    return OutboxOut(counts=rows, by_state=by_state,
-                     oldest_queued_age_seconds=age.total_seconds() if age is not None else None)
+    rows = [
+        CountOut(state=s, priority=Priority(p).name.lower(), count=n)
+        for (s, p), n in sorted(counts.items(), key=lambda item: (item[0][0].value, int(item[0][1])))
+    ]
+    return OutboxOut(
+        counts=rows, by_state=by_state, oldest_queued_age_seconds=age.total_seconds() if age is not None else None
+    )

@@ -53,8 +53,9 @@ class Api:
             return int(conn.exec_driver_sql(sql).scalar_one())
 
 
-def build(tmp_path: Path, **overrides: object) -> tuple[ApiContext, Engine, dict[Role, str], list[str],
-                                                       list[WorkerStatus]]:
+def build(
+    tmp_path: Path, **overrides: object
+) -> tuple[ApiContext, Engine, dict[Role, str], list[str], list[WorkerStatus]]:
     engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
     upgrade_engine(engine)
     tokens: dict[Role, str] = {}
@@ -64,13 +65,23 @@ def build(tmp_path: Path, **overrides: object) -> tuple[ApiContext, Engine, dict
         for prefix, zone, street, category, phones in MEMBERS:
             siren = siren_from(prefix)
             sirens.append(siren)
-            create_member(session, MemberInput(siren=siren, name=f"Boutique {prefix}", category=category, zone=zone,
-                                               street=street, phones=phones, registered_on=date(2025, 1, 10)),
-                          now=NOW, actor="test")
+            create_member(
+                session,
+                MemberInput(
+                    siren=siren,
+                    name=f"Boutique {prefix}",
+                    category=category,
+                    zone=zone,
+                    street=street,
+                    phones=phones,
+                    registered_on=date(2025, 1, 10),
+                ),
+                now=NOW,
+                actor="test",
+            )
         for role in Role:
             tokens[role] = create_token(session, f"agent-{role.value}", role, now=NOW, actor="test").token
-    modems = [WorkerStatus("m0", state="open", info=ModemInfo("m0", "SIM", "VM", "1", "35", "208", "Orange", 21,
-                                                              True))]
+    modems = [WorkerStatus("m0", state="open", info=ModemInfo("m0", "SIM", "VM", "1", "35", "208", "Orange", 21, True))]
     settings = Settings(**overrides)  # type: ignore[arg-type]
     context = ApiContext(settings, engine, Outbox(engine), modem_status=lambda: modems, clock=lambda: NOW)
     return context, engine, tokens, sirens, modems

@@ -20,8 +20,9 @@ def outbox_rows(api: Api) -> int:
 
 
 def test_drop_fans_out_to_the_zone_and_names_the_token_owner(api: Api) -> None:
-    response = drop(api, {"text_fr": "Vol à l'arraché rue Kennedy", "text_en": "Bag snatching",
-                          "target": {"zones": ["marigot"]}})
+    response = drop(
+        api, {"text_fr": "Vol à l'arraché rue Kennedy", "text_en": "Bag snatching", "target": {"zones": ["marigot"]}}
+    )
     assert response.status_code == 202, response.text
     body = response.json()
     assert response.headers["location"] == f"/alerts/{body['id']}" == body["location"]
@@ -47,9 +48,12 @@ def test_streets_and_categories_narrow_the_target(api: Api) -> None:
 
 
 def test_dry_run_previews_and_writes_nothing(api: Api) -> None:
-    for response in (drop(api, {"text_fr": "Test", "target": {"zones": ["marigot"]}, "dry_run": True}),
-                     api.client.post("/alerts?dry_run=true", json={"text_fr": "Test", "target": {"zones": ["marigot"]}},
-                                     headers=api.auth())):
+    for response in (
+        drop(api, {"text_fr": "Test", "target": {"zones": ["marigot"]}, "dry_run": True}),
+        api.client.post(
+            "/alerts?dry_run=true", json={"text_fr": "Test", "target": {"zones": ["marigot"]}}, headers=api.auth()
+        ),
+    ):
         assert response.status_code == 200, response.text
         assert response.json()["numbers"] == 3 and response.json()["segments"] == 1
     assert outbox_rows(api) == 0 and api.count("SELECT count(*) FROM alert") == 0
@@ -99,20 +103,40 @@ def test_recent_alerts_are_paged(api: Api) -> None:
 
 BAD: list[tuple[str, Any, int, str, str | None]] = [
     ("unknown zone", {"text_fr": "x", "target": {"zones": ["atlantide"]}}, 422, "unknown_reference", "target.zones"),
-    ("unknown street", {"text_fr": "x", "target": {"streets": ["Rue Nulle"]}}, 422, "unknown_reference",
-     "target.streets"),
-    ("unknown category", {"text_fr": "x", "target": {"zones": ["marigot"], "categories": ["casino"]}}, 422,
-     "unknown_reference", "target.categories"),
+    (
+        "unknown street",
+        {"text_fr": "x", "target": {"streets": ["Rue Nulle"]}},
+        422,
+        "unknown_reference",
+        "target.streets",
+    ),
+    (
+        "unknown category",
+        {"text_fr": "x", "target": {"zones": ["marigot"], "categories": ["casino"]}},
+        422,
+        "unknown_reference",
+        "target.categories",
+    ),
     ("empty target", {"text_fr": "x"}, 422, "invalid_target", "target"),
     ("nobody there", {"text_fr": "x", "target": {"zones": ["bellevue"]}}, 422, "no_recipients", "target"),
     ("too long", {"text_fr": "é" * 1000, "target": {"zones": ["marigot"]}}, 422, "text_too_long", "text_fr"),
     ("too long field", {"text_fr": "a" * 2001, "target": {"zones": ["marigot"]}}, 422, "invalid_field", "text_fr"),
-    ("unknown field", {"text_fr": "x", "target": {"zones": ["marigot"]}, "urgent": True}, 422, "invalid_field",
-     "urgent"),
+    (
+        "unknown field",
+        {"text_fr": "x", "target": {"zones": ["marigot"]}, "urgent": True},
+        422,
+        "invalid_field",
+        "urgent",
+    ),
     ("nested unknown field", {"text_fr": "x", "target": {"zone": ["marigot"]}}, 422, "invalid_field", "target.zone"),
     ("wrong type", {"text_fr": 12, "target": {"zones": ["marigot"]}}, 422, "invalid_field", "text_fr"),
-    ("wrong status", {"text_fr": "x", "status": "draft", "target": {"zones": ["marigot"]}}, 422, "invalid_field",
-     "status"),
+    (
+        "wrong status",
+        {"text_fr": "x", "status": "draft", "target": {"zones": ["marigot"]}},
+        422,
+        "invalid_field",
+        "status",
+    ),
     ("missing text", {"target": {"zones": ["marigot"]}}, 422, "invalid_field", "text_fr"),
     ("not an object", [1, 2], 422, "invalid_field", None),
     ("lone surrogate", None, 400, "json_invalid", None),
@@ -123,8 +147,9 @@ BAD: list[tuple[str, Any, int, str, str | None]] = [
 def test_bad_json_is_refused_with_the_field_and_nothing_written(
     api: Api, case: str, body: Any, status: int, code: str, field: str | None
 ) -> None:
-    raw = (json.dumps(body) if body is not None
-           else '{"text_fr": "\\ud800", "target": {"zones": ["marigot"]}}').encode()  # fmt: skip
+    raw = (
+        json.dumps(body) if body is not None else '{"text_fr": "\\ud800", "target": {"zones": ["marigot"]}}'
+    ).encode()
     response = api.client.post("/alerts", content=raw, headers={**api.auth(), "Content-Type": "application/json"})
     assert response.status_code == status, (case, response.text)
     error = response.json()["error"]
@@ -133,12 +158,15 @@ def test_bad_json_is_refused_with_the_field_and_nothing_written(
     assert outbox_rows(api) == 0 and api.count("SELECT count(*) FROM alert") == 0
 
 
-@pytest.mark.parametrize(("raw", "content_type", "status", "code"), [
-    (b'{"text_fr": "x", ', "application/json", 400, "json_invalid"),
-    ('{"text_fr": "caf\u00e9"}'.encode("latin-1"), "application/json", 400, "not_utf8"),
-    (b'{"text_fr": "x"}', "text/plain", 415, "unsupported_media_type"),
-    (b'{"text_fr": "' + b"a" * 300_000 + b'"}', "application/json", 413, "body_too_large"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "content_type", "status", "code"),
+    [
+        (b'{"text_fr": "x", ', "application/json", 400, "json_invalid"),
+        ('{"text_fr": "caf\u00e9"}'.encode("latin-1"), "application/json", 400, "not_utf8"),
+        (b'{"text_fr": "x"}', "text/plain", 415, "unsupported_media_type"),
+        (b'{"text_fr": "' + b"a" * 300_000 + b'"}', "application/json", 413, "body_too_large"),
+    ],
+)
 def test_unreadable_bodies(api: Api, raw: bytes, content_type: str, status: int, code: str) -> None:
     response = api.client.post("/alerts", content=raw, headers={**api.auth(), "Content-Type": content_type})
     assert response.status_code == status, response.text

@@ -26,10 +26,17 @@ def test_no_token_is_401_with_a_challenge(api: Api) -> None:
     assert api.client.get("/alerts", headers={"Authorization": "Basic abc"}).status_code == 401
 
 
-@pytest.mark.parametrize(("role", "path", "allowed"), [
-    (Role.READ, "/alerts", False), (Role.MEMBERS, "/alerts", False), (Role.ALERTS, "/alerts", True),
-    (Role.ADMIN, "/alerts", True), (Role.ALERTS, "/messages", True), (Role.READ, "/messages", False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "path", "allowed"),
+    [
+        (Role.READ, "/alerts", False),
+        (Role.MEMBERS, "/alerts", False),
+        (Role.ALERTS, "/alerts", True),
+        (Role.ADMIN, "/alerts", True),
+        (Role.ALERTS, "/messages", True),
+        (Role.READ, "/messages", False),
+    ],
+)
 def test_roles(api: Api, role: Role, path: str, allowed: bool) -> None:
     body = ALERT if path == "/alerts" else {"recipients": ["+33639980009"], "text": "Test technique"}
     response = api.client.post(path, json=body, headers=api.auth(role))
@@ -105,9 +112,11 @@ def test_a_client_that_stalls_mid_body_gets_408_and_nothing_is_written(tmp_path:
     with serving(context) as client:
         port = client.base_url.port
         with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-            sock.sendall(b"POST /alerts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         b"Authorization: Bearer " + tokens[Role.ADMIN].encode() + b"\r\n"
-                         b"Content-Length: 100\r\n\r\n{\"text_fr\": ")
+            sock.sendall(
+                b"POST /alerts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Authorization: Bearer " + tokens[Role.ADMIN].encode() + b"\r\n"
+                b'Content-Length: 100\r\n\r\n{"text_fr": '
+            )
             answer = read_until_closed(sock)
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert b"request_timeout" in answer

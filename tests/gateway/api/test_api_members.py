@@ -8,8 +8,15 @@ from gateway.auth.roles import Role
 from gateway.registry.fiction import siren_from
 from tests.gateway.api.harness import Api
 
-NEW = {"siren": siren_from(42), "name": "Bijouterie Test", "category": "bijouterie", "zone": "marigot",
-       "street": "Rue Kennedy", "phones": ["06 39 98 00 42"], "registered_on": "2026-01-05"}
+NEW = {
+    "siren": siren_from(42),
+    "name": "Bijouterie Test",
+    "category": "bijouterie",
+    "zone": "marigot",
+    "street": "Rue Kennedy",
+    "phones": ["06 39 98 00 42"],
+    "registered_on": "2026-01-05",
+}
 
 
 def members(api: Api) -> int:
@@ -36,31 +43,37 @@ def test_create_update_renew_withdraw_are_audited_with_the_token_owner(api: Api)
     assert updated.status_code == 200 and updated.json()["zone"] == "grand-case" and updated.json()["street"] == ""
     renewed = api.client.post(f"/members/{NEW['siren']}/renew", headers=api.auth(Role.MEMBERS)).json()
     assert renewed["expires_on"] == "2032-01-05"
-    gone = api.client.post(f"/members/{NEW['siren']}/withdraw", json={"reason": "fermeture"},
-                           headers=api.auth(Role.MEMBERS))
+    gone = api.client.post(
+        f"/members/{NEW['siren']}/withdraw", json={"reason": "fermeture"}, headers=api.auth(Role.MEMBERS)
+    )
     assert gone.status_code == 200 and gone.json()["status"] == "withdrawn"
     again = api.client.post(f"/members/{NEW['siren']}/renew", headers=api.auth(Role.MEMBERS))
     assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_transition"
     with api.engine.connect() as conn:
-        rows = conn.exec_driver_sql("SELECT action, actor FROM audit_log WHERE subject = ? ORDER BY id",
-                                    (f"member:{NEW['siren']}",)).all()
-    assert [tuple(r) for r in rows] == [(a, "agent-members") for a in
-                                        ("member.create", "member.update", "member.renew", "member.withdraw")]
+        rows = conn.exec_driver_sql(
+            "SELECT action, actor FROM audit_log WHERE subject = ? ORDER BY id", (f"member:{NEW['siren']}",)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (a, "agent-members") for a in ("member.create", "member.update", "member.renew", "member.withdraw")
+    ]
 
 
-@pytest.mark.parametrize(("change", "status", "code", "field"), [
-    ({"phones": ["05 90 87 00 00"]}, 422, "invalid_phone", "phones"),
-    ({"phones": ["pas un numéro"]}, 422, "invalid_phone", "phones"),
-    ({"zone": "atlantide"}, 422, "unknown_reference", "zone"),
-    ({"street": "Rue Nulle"}, 422, "unknown_reference", "street"),
-    ({"category": "casino"}, 422, "unknown_reference", "category"),
-    ({"siren": "123456789"}, 422, "invalid_siren", "siren"),
-    ({"registered_on": "2099-01-01"}, 422, "invalid_field", "registered_on"),
-    ({"registered_on": "hier"}, 422, "invalid_field", "registered_on"),
-    ({"colour": "blue"}, 422, "invalid_field", "colour"),
-    ({"name": "a" * 201}, 422, "invalid_field", "name"),
-    ({"phones": []}, 422, "invalid_field", "phones"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("change", "status", "code", "field"),
+    [
+        ({"phones": ["05 90 87 00 00"]}, 422, "invalid_phone", "phones"),
+        ({"phones": ["pas un numéro"]}, 422, "invalid_phone", "phones"),
+        ({"zone": "atlantide"}, 422, "unknown_reference", "zone"),
+        ({"street": "Rue Nulle"}, 422, "unknown_reference", "street"),
+        ({"category": "casino"}, 422, "unknown_reference", "category"),
+        ({"siren": "123456789"}, 422, "invalid_siren", "siren"),
+        ({"registered_on": "2099-01-01"}, 422, "invalid_field", "registered_on"),
+        ({"registered_on": "hier"}, 422, "invalid_field", "registered_on"),
+        ({"colour": "blue"}, 422, "invalid_field", "colour"),
+        ({"name": "a" * 201}, 422, "invalid_field", "name"),
+        ({"phones": []}, 422, "invalid_field", "phones"),
+    ],
+)
 def test_bad_member_is_refused_and_nothing_written(
     api: Api, change: dict[str, object], status: int, code: str, field: str
 ) -> None:
@@ -72,9 +85,10 @@ def test_bad_member_is_refused_and_nothing_written(
 
 
 def test_lone_surrogate_in_json_is_a_422(api: Api) -> None:
-    raw = (b'{"name": "\\ud800"}')
-    response = api.client.patch(f"/members/{api.sirens[0]}", content=raw,
-                                headers={**api.auth(Role.MEMBERS), "Content-Type": "application/json"})
+    raw = b'{"name": "\\ud800"}'
+    response = api.client.patch(
+        f"/members/{api.sirens[0]}", content=raw, headers={**api.auth(Role.MEMBERS), "Content-Type": "application/json"}
+    )
     assert response.status_code == 422 and response.json()["error"]["field"] == "name"
 
 
@@ -90,11 +104,13 @@ def test_csv_export_then_import_dry_run_and_real(api: Api) -> None:
     assert (dry["created"], dry["unchanged"], dry["committed"]) == (1, 3, False) and members(api) == 3
     real = api.client.post("/members/import", content=body, headers=headers).json()
     assert (real["created"], real["committed"]) == (1, True) and members(api) == 4
-    bad = api.client.post("/members/import", content=body + b"123,x,commerce,,,nowhere,+33639980078,,2026-01-01\n",
-                          headers=headers)
+    bad = api.client.post(
+        "/members/import", content=body + b"123,x,commerce,,,nowhere,+33639980078,,2026-01-01\n", headers=headers
+    )
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "import_rejected" and members(api) == 4
     latin = api.client.post("/members/import", content="é".encode("latin-1"), headers=headers)
     assert latin.status_code == 400 and latin.json()["error"]["code"] == "not_utf8"
-    json_type = api.client.post("/members/import", content=body, headers={**api.auth(Role.MEMBERS),
-                                                                            "Content-Type": "application/json"})
+    json_type = api.client.post(
+        "/members/import", content=body, headers={**api.auth(Role.MEMBERS), "Content-Type": "application/json"}
+    )
     assert json_type.status_code == 415

@@ -12,17 +12,24 @@ from tests.gateway.api.harness import NOW, Api
 
 
 def test_messages_are_operational_and_audited(api: Api) -> None:
-    response = api.client.post("/messages", json={"recipients": ["06 39 98 00 09", "+33639980009"],
-                                                  "text": "Maintenance du modem ce soir"}, headers=api.auth())
+    response = api.client.post(
+        "/messages",
+        json={"recipients": ["06 39 98 00 09", "+33639980009"], "text": "Maintenance du modem ce soir"},
+        headers=api.auth(),
+    )
     assert response.status_code == 202 and response.json()["numbers"] == 1
     assert api.count("SELECT count(*) FROM outbox_message WHERE priority = 1") == 1
-    assert api.count("SELECT count(*) FROM audit_log WHERE action = 'message.operational' "
-                     "AND actor = 'agent-admin'") == 1
+    assert (
+        api.count("SELECT count(*) FROM audit_log WHERE action = 'message.operational' AND actor = 'agent-admin'") == 1
+    )
     bad = api.client.post("/messages", json={"recipients": ["0590 87 00 00"], "text": "x"}, headers=api.auth())
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "recipients"
     long = api.client.post("/messages", json={"recipients": ["+33639980009"], "text": "€" * 500}, headers=api.auth())
-    assert long.status_code == 422 and long.json()["error"] == {**long.json()["error"], "code": "text_too_long",
-                                                                 "field": "text"}
+    assert long.status_code == 422 and long.json()["error"] == {
+        **long.json()["error"],
+        "code": "text_too_long",
+        "field": "text",
+    }
     assert api.count("SELECT count(*) FROM outbox_message") == 1
 
 
@@ -55,16 +62,29 @@ def test_healthz_needs_the_database_and_an_open_modem(api: Api) -> None:
 def test_inbox_lists_replies(api: Api) -> None:
     with session_factory(api.engine).begin() as session:
         for i, kind in enumerate((InboxKind.REPLY, InboxKind.STOP, InboxKind.REPLY)):
-            session.add(InboxMessage(modem_id="m0", sender="+33639980001", text=f"réponse {i}", kind=kind,
-                                     received_at=NOW + timedelta(minutes=i), stored_at=NOW, handled=False))
+            session.add(
+                InboxMessage(
+                    modem_id="m0",
+                    sender="+33639980001",
+                    text=f"réponse {i}",
+                    kind=kind,
+                    received_at=NOW + timedelta(minutes=i),
+                    stored_at=NOW,
+                    handled=False,
+                )
+            )
     items = api.client.get("/inbox", headers=api.auth(Role.READ)).json()["items"]
     assert [i["text"] for i in items] == ["réponse 2", "réponse 0"]
 
 
 def test_modems_show_sim_budgets_and_warn_near_the_limit(api: Api) -> None:
-    api.modems[0].budget = SimState(imsi="340010123456700", budget=SimBudget(messages_per_day=100,
-                                    recipients_per_month=250), sent_today=85, recipients_this_month=12,
-                                    has_number=False)  # fmt: skip
+    api.modems[0].budget = SimState(
+        imsi="340010123456700",
+        budget=SimBudget(messages_per_day=100, recipients_per_month=250),
+        sent_today=85,
+        recipients_this_month=12,
+        has_number=False,
+    )
     budget = api.client.get("/modems", headers=api.auth(Role.READ)).json()["items"][0]["budget"]
     assert budget == [
         {"kind": "messages/jour", "used": 85, "limit": 100, "warning": True},  # 85 % >= the default 80 %

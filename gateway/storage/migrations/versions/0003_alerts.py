@@ -110,7 +110,9 @@ def upgrade() -> None:
         sa.Column("numbers", sa.SmallInteger(), nullable=False),
         sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], name=op.f("fk_reminder_sent_campaign_id_campaign")),
         sa.ForeignKeyConstraint(
-            ["member_id"], ["registry_member.id"], name=op.f("fk_reminder_sent_member_id_registry_member"),
+            ["member_id"],
+            ["registry_member.id"],
+            name=op.f("fk_reminder_sent_member_id_registry_member"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder_sent")),

@@ -27,8 +27,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key_id", sa.String(length=16), nullable=False),
         sa.Column("owner", sa.String(length=120), nullable=False),
-        sa.Column("role", sa.Enum(*ROLES, name="token_role", native_enum=False, create_constraint=False, length=16),
-                  nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum(*ROLES, name="token_role", native_enum=False, create_constraint=False, length=16),
+            nullable=False,
+        ),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=120), nullable=False),

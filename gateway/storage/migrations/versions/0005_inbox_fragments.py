@@ -34,9 +34,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox_fragment")),
     )
     with op.batch_alter_table("inbox_fragment", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_inbox_fragment_message", ["modem_id", "sender", "reference", "total"], unique=False
-        )
+        batch_op.create_index("ix_inbox_fragment_message", ["modem_id", "sender", "reference", "total"], unique=False)
 
 
 def downgrade() -> None:

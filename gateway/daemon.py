@@ -46,7 +46,7 @@ from gateway.settings import (
     Settings,
     load_settings,
 )
-from gateway.storage import migrate
+from gateway.storage import migrate, runlock
 from gateway.storage.db import make_engine, session_factory
 from gateway.storage.errors import MigrationRequiredError
 from gateway.storage.migrate import upgrade_engine
@@ -222,12 +222,14 @@ def run(config_path: Path | None = None) -> int:
             signal.signal(signum, lambda n, _f: stop_requested.append(n))
     settings = load_settings(config_path)
     configure(settings.logging.level)
-    daemon = Daemon(settings, config_path)
-    if threading.current_thread() is threading.main_thread():
-        daemon.install_signal_handlers()
-    if stop_requested:
-        daemon.request_stop()
-    code = daemon.serve()
+    # Held while the daemon lives: `vigicommerce db restore` refuses to replace the database under it.
+    with runlock.held(settings.database.url, exclusive=False):
+        daemon = Daemon(settings, config_path)
+        if threading.current_thread() is threading.main_thread():
+            daemon.install_signal_handlers()
+        if stop_requested:
+            daemon.request_stop()
+        code = daemon.serve()
     if threading.current_thread() is threading.main_thread():
         # Stopped and about to exit: a further SIGTERM/SIGINT (an impatient operator, a supervisor repeating
         # itself) must not turn exit 0 into death by signal. The interpreter's exit restores default actions

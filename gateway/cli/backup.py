@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from gateway.cli.common import ConfigOption, YesOption, confirm, fail, load, local_time, out
+from gateway.cli.common import ConfigOption, YesOption, confirm, fail, local_time, out
+from gateway.cli.loader import load
 
 DestArgument = Annotated[
     Path,
@@ -35,13 +36,11 @@ def backup(
     ] = 8,
 ) -> None:
     """Sauvegarde la base (cohérente même pendant les envois) et vérifie la copie."""
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
-
     from gateway.storage import backup as store  # noqa: PLC0415
     from gateway.storage.retention import Retention  # noqa: PLC0415
 
     settings = load(config)
-    zone = ZoneInfo(settings.hours.timezone)
+    zone = settings.hours.tz
     try:
         if dest.is_dir():
             made, removed = store.backup_into(

@@ -110,3 +110,6 @@ def test_metrics_after_a_drain_parse_with_histograms(tmp_path: Path) -> None:
     # A counter with no sample yet (no error so far) still has its family (HELP and TYPE lines).
     missing = {n for n in names if n not in exposed and n.removesuffix("_total") not in families}
     assert not missing, missing
+    # And every gateway metric on the page is documented.
+    undocumented = {f for f in families if f.startswith("vigicommerce_") and f not in documented}
+    assert not undocumented, undocumented

@@ -10,7 +10,7 @@ import json
 import typer
 from rich.table import Table
 
-from gateway.cli import alerts, audit, campaigns, inbox, members, modems, tokens
+from gateway.cli import alerts, audit, campaigns, inbox, members, modems, reference, tokens
 from gateway.cli.common import DATA_DIR, ConfigOption, JsonOption, database, err, load, out
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Passerelle SMS Vigicommerce.")
@@ -26,6 +26,9 @@ app.command("inbox")(inbox.inbox)
 app.command("modems")(modems.modems)
 app.command("audit")(audit.audit)
 app.add_typer(tokens.app, name="tokens")
+app.command("zones")(reference.zones)
+app.command("streets")(reference.streets)
+app.command("categories")(reference.categories)
 
 
 @app.command()

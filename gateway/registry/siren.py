@@ -95,6 +95,10 @@ def parse_key(value: str) -> EstablishmentKey:
 
 def identify(siren: str, siret: str) -> EstablishmentKey:
     """The key of a record that gives a SIREN, a SIRET or both (they must agree)."""
+    if not siren.strip() and not siret.strip():
+        raise InvalidSirenError(
+            "", "SIRET (ou SIREN) manquant ; écrivez le SIRET de l'établissement (14 chiffres)", kind="SIRET"
+        )
     if siret.strip():
         key = parse_key(siret)
         if siren.strip():

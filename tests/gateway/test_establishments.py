@@ -146,7 +146,7 @@ def test_a_stop_withdraws_the_number_of_every_establishment_holding_it(session: 
 def _import(session: Session, tmp_path: Path, *rows: str, **kw: object):  # type: ignore[no-untyped-def]
     path = tmp_path / "in.csv"
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    return import_members(session, path, today=TODAY, now=NOW, actor="ccism", **kw)  # type: ignore[arg-type]
+    return import_members(session, path.read_bytes(), source=path.name, today=TODAY, now=NOW, actor="ccism", **kw)  # type: ignore[arg-type]
 
 
 def row(siren: str, siret: str, name: str, zone: str = "marigot", phone: str = "+33639980001") -> str:

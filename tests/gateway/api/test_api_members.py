@@ -37,7 +37,9 @@ def test_search_and_get(api: Api) -> None:
 def test_create_update_renew_withdraw_are_audited_with_the_token_owner(api: Api) -> None:
     created = api.client.post("/members", json=NEW, headers=api.auth(Role.MEMBERS))
     assert created.status_code == 201, created.text
-    assert created.json()["phones"] == [{"e164": "+33639980042", "withdrawn": False}]
+    assert created.json()["phones"] == [
+        {"e164": "+33639980042", "withdrawn": False, "receives_alerts": True, "state": "reçoit les alertes"}
+    ]
     assert created.json()["expires_on"] == "2029-01-05"
     updated = api.client.patch(f"/members/{NEW['siren']}", json={"zone": "grand-case"}, headers=api.auth(Role.MEMBERS))
     assert updated.status_code == 200 and updated.json()["zone"] == "grand-case" and updated.json()["street"] == ""

@@ -90,16 +90,19 @@ def test_sigkill_during_drain_loses_nothing(tmp_path: Path) -> None:
         kills = 0
         deadline = time.monotonic() + 240
         while True:
+            starts = log.read_text(encoding="utf-8").count("gateway started")
             daemon = start_daemon(config, log)
             try:
                 if kills < KILLS:
-                    # Kill somewhere between start-up and the middle of a batch.
-                    time.sleep(rng.uniform(1.0, 2.5))
+                    # Kill somewhere in the drain: once this run sends (start-up takes longer on a loaded
+                    # machine, and a kill before the first claim would test nothing), then up to two batches in.
+                    wait_started(log, starts + 1, deadline)
+                    time.sleep(rng.uniform(0.05, 0.3))
                     daemon.send_signal(signal.SIGKILL)
                     daemon.wait(timeout=10)
                     kills += 1
                     continue
-                wait_started(log, log.read_text(encoding="utf-8").count("gateway started") + 1, deadline)
+                wait_started(log, starts + 1, deadline)
                 while time.monotonic() < deadline:
                     if len({m["recipient"] for m in sim.client.handsets()}) >= MESSAGES:
                         break

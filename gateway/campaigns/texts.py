@@ -6,7 +6,7 @@ from datetime import date
 
 from gateway.alerts.compose import check_length, join_languages
 from gateway.alerts.errors import TextTooLongError
-from gateway.settings import TextSettings
+from gateway.alerts.settings import TextSettings
 
 
 def _d(day: date) -> str:

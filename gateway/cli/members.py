@@ -28,16 +28,15 @@ from gateway.cli.common import (
     emit_json,
     err,
     fail,
-    load,
     local_date,
     local_time,
     local_zone_caption,
     now_utc,
     operator_name,
     out,
-    registry_settings,
 )
-from gateway.settings import Settings
+from gateway.cli.loader import load
+from gateway.config import GatewayConfig
 
 if TYPE_CHECKING:
     from gateway.registry.csv_io import ImportReport
@@ -90,7 +89,7 @@ def _day(value: date) -> str:
     return f"{value:%d/%m/%Y}"
 
 
-def load_reference(settings: Settings, data_dir: Path) -> None:
+def load_reference(settings: GatewayConfig, data_dir: Path) -> None:
     from gateway.usecases import reference  # noqa: PLC0415
 
     with database(settings) as engine:
@@ -176,7 +175,7 @@ def import_file(  # noqa: PLR0917 - typer declares options as parameters
             actor=operator_name(operator),
             now=now,
             today=local_date(settings, now),
-            settings=registry_settings(settings),
+            settings=settings.registry,
             dry_run=dry_run,
             partial=partial,
             on_progress=on_progress,
@@ -227,7 +226,7 @@ def list_(  # noqa: PLR0917 - typer declares options as parameters
         found = members.search(
             _store(engine),
             today=local_date(settings, now_utc()),
-            settings=registry_settings(settings),
+            settings=settings.registry,
             text=search,
             siren=siren,
             phone=phone,
@@ -278,7 +277,7 @@ def show(key: KeyArg, config: ConfigOption = None, as_json: JsonOption = False) 
     _print_member(settings, member)
 
 
-def _print_member(settings: Settings, m: MemberView) -> None:
+def _print_member(settings: GatewayConfig, m: MemberView) -> None:
     table = Table(show_header=False, box=None, caption=local_zone_caption(settings))
     alerts = "reçoit les alertes" if m.receives_alerts else f"ne reçoit pas les alertes ({m.not_receiving_because})"
     for label, value in (
@@ -325,17 +324,27 @@ def export(
     chosen = fmt.value if fmt else ("xlsx" if target is not None and target.suffix.lower() == ".xlsx" else "csv")
     if target is None and chosen == "xlsx":
         fail("[red]Erreur[/red] : un classeur .xlsx ne s'écrit pas sur la sortie standard ; donnez un fichier.")
+    today = local_date(settings, now_utc())
     with database(settings) as engine, domain_errors():
         store = _store(engine)
         if target is None:
-            count = members.export_register(store, sys.stdout.buffer, fmt="csv", statuses=statuses)
+            count = members.export_register(
+                store, sys.stdout.buffer, fmt="csv", statuses=statuses, today=today, tz=settings.hours.tz
+            )
             sys.stdout.flush()
         else:
             # Written beside the target and renamed: a failed export never leaves half a file behind.
             partial_file = target.with_name(target.name + ".partial")
             try:
                 with partial_file.open("wb") as stream:
-                    count = members.export_register(store, stream, fmt=chosen, statuses=statuses)  # type: ignore[arg-type]
+                    count = members.export_register(
+                        store,
+                        stream,
+                        fmt=chosen,  # type: ignore[arg-type]
+                        statuses=statuses,
+                        today=today,
+                        tz=settings.hours.tz,
+                    )
                 partial_file.replace(target)
             except OSError as exc:
                 partial_file.unlink(missing_ok=True)
@@ -366,7 +375,7 @@ def renew(
             actor=operator_name(operator),
             now=now,
             today=local_date(settings, now),
-            settings=registry_settings(settings),
+            settings=settings.registry,
             force=force,
         )
     m = renewal.member
@@ -432,11 +441,11 @@ def withdraw(  # noqa: PLR0917 - typer declares options as parameters
 
 
 def _withdraw_number(
-    settings: Settings, number: str, reason: str, operator: str | None, *, yes: bool, as_json: bool
+    settings: GatewayConfig, number: str, reason: str, operator: str | None, *, yes: bool, as_json: bool
 ) -> None:
     from gateway.usecases import members  # noqa: PLC0415
 
-    reg = registry_settings(settings)
+    reg = settings.registry
     with database(settings) as engine, domain_errors():
         store = _store(engine)
         holders = members.number_holders(store, number, settings=reg)
@@ -570,7 +579,7 @@ def rejoin(  # noqa: PLR0917 - typer declares options as parameters
             actor=operator_name(operator),
             now=now,
             today=local_date(settings, now),
-            settings=registry_settings(settings),
+            settings=settings.registry,
         )
     if as_json:
         emit_json(m.to_dict())

@@ -14,11 +14,11 @@ from gateway.cli.common import (
     database,
     domain_errors,
     emit_json,
-    load,
     local_date,
     now_utc,
     out,
 )
+from gateway.cli.loader import load
 
 if TYPE_CHECKING:
     from gateway.usecases.reference import Entry

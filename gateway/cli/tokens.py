@@ -15,11 +15,11 @@ from gateway.cli.common import (
     database,
     emit_json,
     err,
-    load,
     local_time,
     local_zone_caption,
     out,
 )
+from gateway.cli.loader import load
 
 app = typer.Typer(no_args_is_help=True, help="Jetons d'accès à l'API HTTP.")
 ActorOption = Annotated[str, typer.Option(help="auteur inscrit au journal d'audit")]

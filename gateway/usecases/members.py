@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import IO, Any, Literal
 
 from sqlalchemy import select
@@ -359,10 +359,12 @@ def export_register(
     store: Store,
     out: IO[bytes],
     *,
+    today: date,
+    tz: tzinfo,
     fmt: ExportFormat = "csv",
     statuses: Sequence[MemberStatus] | None = None,
 ) -> int:
     """Write the register (or the establishments with these statuses) in the import format, with status,
-    expiry and each number's state; returns how many establishments."""
+    expiry and each number's state (withdrawals dated in ``tz``); returns how many establishments."""
     with store.read_sessions.begin() as session:
-        return export_members(session, out, fmt=fmt, statuses=statuses)
+        return export_members(session, out, fmt=fmt, statuses=statuses, today=today, tz=tz)

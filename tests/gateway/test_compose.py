@@ -7,7 +7,7 @@ import pytest
 from gateway.alerts.compose import compose, join_languages
 from gateway.alerts.errors import InvalidAlertError, TextTooLongError
 from gateway.alerts.models import AlertStatus
-from gateway.settings import TextSettings
+from gateway.alerts.settings import TextSettings
 
 TEXT = TextSettings()
 

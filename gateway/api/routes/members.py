@@ -226,7 +226,9 @@ def export(
 ) -> Response:
     """Tous les établissements (ou ceux des statuts donnés), au format d'import : CSV ou classeur .xlsx."""
     buffer = io.BytesIO()
-    members.export_register(context.store, buffer, fmt=format, statuses=status)
+    members.export_register(
+        context.store, buffer, fmt=format, statuses=status, today=context.today(), tz=context.config.hours.tz
+    )
     media = "text/csv; charset=utf-8" if format == "csv" else XLSX
     return Response(
         buffer.getvalue(),

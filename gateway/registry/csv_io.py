@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -142,29 +143,26 @@ def _validate(
     rows = table.rows
     width = len(table.columns)
     for count, (line, cells) in enumerate(rows, start=1):
-
-        def value(column: str, cells: list[str] = cells) -> str:
-            return table.value(cells, column)
-
-        key_raw = value("siret").strip() or value("siren").strip()
+        value = dict(zip(table.columns, cells, strict=False)).get  # ignored columns land under None
+        key_raw = value("siret", "").strip() or value("siren", "").strip()
         try:
-            if any(cell.strip() for cell in cells[width:]):
+            if len(cells) > width and "".join(cells[width:]).strip():
                 raise RegistryError(
                     f"{len(cells)} cellules remplies pour {width} colonnes ; une cellule déborde (séparateur "
                     "dans un nom ?) : mettez ce texte entre guillemets ou retirez la cellule en trop"
                 )
             member = validate_member(
                 MemberInput(
-                    siren=value("siren"),
-                    siret=value("siret"),
-                    name=value("name"),
-                    category=value("category"),
-                    zone=value("zone"),
-                    street=value("street"),
-                    address=value("address"),
-                    contact=value("contact"),
-                    phones=split_phones(value("phones")),
-                    registered_on=parse_day(value("registered_on"), today),
+                    siren=value("siren", ""),
+                    siret=value("siret", ""),
+                    name=value("name", ""),
+                    category=value("category", ""),
+                    zone=value("zone", ""),
+                    street=value("street", ""),
+                    address=value("address", ""),
+                    contact=value("contact", ""),
+                    phones=split_phones(value("phones", "")),
+                    registered_on=parse_day(value("registered_on", ""), today),
                 ),
                 index,
                 settings,
@@ -379,10 +377,12 @@ def _write(
     progress.advance(report.unchanged)
 
 
+_VALUES = operator.attrgetter(*_FIELDS)
+
+
 def _same(old: Any, old_phones: list[Any], new: ValidMember) -> bool:
-    return all(getattr(old, f) == getattr(new, f) for f in _FIELDS) and [p.e164 for p in old_phones] == [
-        p.e164 for p in new.phones
-    ]
+    # ``old`` is a row of (id, siren, status, *_FIELDS): its tail compares with the new values in one go.
+    return tuple(old[3:]) == _VALUES(new) and [p.e164 for p in old_phones] == [p.e164 for p in new.phones]
 
 
 def _insert(
@@ -411,8 +411,14 @@ def _insert(
                 "withdrawn_at": None,
             }
         )
-    ids = session.execute(insert(Member).returning(Member.id, sort_by_parameter_order=True), values).scalars().all()
-    phones = [d for m, member_id in zip(chunk, ids, strict=True) for d in _phone_dicts(member_id, m.phones)]
+    # (SIREN, SIRET) is unique: a SIRET is, and a business has one establishment without SIRET.
+    ids = {
+        (siren, siret): member_id
+        for member_id, siren, siret in session.execute(
+            insert(Member).returning(Member.id, Member.siren, Member.siret), values
+        )
+    }
+    phones = [d for m in chunk for d in _phone_dicts(ids[m.siren, m.siret], m.phones)]
     session.execute(insert(MemberPhone), phones)
 
 
@@ -483,10 +489,24 @@ def _export_rows(
     session: Session, statuses: Sequence[MemberStatus] | None, today: date, tz: tzinfo | None
 ) -> Iterator[list[str]]:
     streets = dict(session.execute(select(Street.id, Street.name)).all())
-    query = select(Member).order_by(Member.id)
+    # Plain columns, not ORM objects: an export of the whole register stays a quick read.
+    query = select(
+        Member.id,
+        Member.siren,
+        Member.siret,
+        Member.name,
+        Member.category_id,
+        Member.address,
+        Member.street_id,
+        Member.zone_id,
+        Member.contact,
+        Member.registered_on,
+        Member.status,
+        Member.expires_on,
+    ).order_by(Member.id)
     if statuses is not None:
         query = query.where(Member.status.in_(list(statuses)))
-    for chunk in session.scalars(query.execution_options(yield_per=CHUNK)).partitions():
+    for chunk in session.execute(query.execution_options(yield_per=CHUNK)).partitions():
         ids = [m.id for m in chunk]
         numbers: dict[int, list[tuple[str, datetime | None]]] = {}
         for member_id, e164, withdrawn_at in session.execute(
@@ -496,24 +516,22 @@ def _export_rows(
         ):
             numbers.setdefault(member_id, []).append((e164, withdrawn_at))
         for m in chunk:
-            street = streets.get(m.street_id, "") if m.street_id is not None else ""
             phones = numbers.get(m.id, [])
             reason = why_not(m.status, m.expires_on, today)
-            states = [phone_state(w, reason, _local_day(w, tz)) for _, w in phones]
             yield [
                 m.siren,
                 m.siret or "",
                 m.name,
                 m.category_id,
                 m.address,
-                street,
+                streets.get(m.street_id, "") if m.street_id is not None else "",
                 m.zone_id,
                 ";".join(e164 for e164, _ in phones),
                 m.contact,
                 m.registered_on.isoformat(),
                 STATUS_LABELS[m.status],
                 m.expires_on.isoformat(),
-                ";".join(states),
+                ";".join(phone_state(w, reason, _local_day(w, tz)) for _, w in phones),
             ]
 
 

@@ -21,7 +21,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -89,13 +89,15 @@ class Table:
     columns: tuple[str | None, ...]
     rows: list[tuple[int, list[str]]]
     format: str  # "xlsx", or the CSV's encoding and separator, e.g. "csv windows-1252 ;"
+    positions: dict[str, int] = field(default_factory=dict)  # column -> index, filled from ``columns``
+
+    def __post_init__(self) -> None:
+        self.positions.update({c: i for i, c in enumerate(self.columns) if c is not None})
 
     def value(self, cells: Sequence[str], column: str) -> str:
         """The cell of ``column`` in a row (empty when the file has no such column)."""
-        for index, name in enumerate(self.columns):
-            if name == column:
-                return cells[index] if index < len(cells) else ""
-        return ""
+        index = self.positions.get(column)
+        return cells[index] if index is not None and index < len(cells) else ""
 
 
 def neutralise(value: str) -> str:
@@ -177,8 +179,8 @@ def read_table(data: bytes) -> Table:
     rows: list[tuple[int, list[str]]] = []
     line = reader.line_num + 1
     for cells in reader:
-        if any(cell.strip() for cell in cells):
-            rows.append((line, [unneutralise(cell) for cell in cells]))
+        if "".join(cells).strip():
+            rows.append((line, [unneutralise(cell) if cell.startswith("'") else cell for cell in cells]))
         line = reader.line_num + 1
     name = {";": ";", ",": ",", "\t": "tabulation"}[separator]
     return Table(columns, rows, f"csv {encoding} {name}")

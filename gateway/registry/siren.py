@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stdnum import luhn
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
@@ -18,8 +19,20 @@ SIREN_LENGTH = 9
 SIRET_LENGTH = 14
 
 
+# La Poste's establishments share one SIREN and follow their own key rule (stdnum's ``siret.validate`` knows it).
+LA_POSTE = "356000000"
+
+
 def _compact(value: str) -> str:
+    if value.isdigit():  # the common case, written without spaces: nothing to strip
+        return value
     return "".join(value.replace(".", " ").split())
+
+
+def _luhn_ok(digits: str) -> bool:
+    """stdnum's Luhn check: an import checks thousands of keys, and stdnum's ``validate`` cleans its input
+    again on each call, which the callers here did already."""
+    return bool(luhn.checksum(digits) == 0)
 
 
 def normalize_siren(value: str) -> str:
@@ -31,6 +44,8 @@ def normalize_siren(value: str) -> str:
         raise InvalidSirenError(value, "il ne doit contenir que des chiffres ; écrivez les 9 chiffres du SIREN")
     if len(compact) == SIRET_LENGTH:
         raise InvalidSirenError(value, "c'est un SIRET (14 chiffres) ; gardez les 9 premiers chiffres (le SIREN)")
+    if len(compact) == SIREN_LENGTH and _luhn_ok(compact):
+        return compact
     try:
         return str(stdnum_siren.validate(compact))
     except InvalidLength:
@@ -52,6 +67,9 @@ def normalize_siret(value: str) -> str:
         raise InvalidSirenError(
             value, "il ne doit contenir que des chiffres ; écrivez les 14 chiffres du SIRET", kind="SIRET"
         )
+    siren = compact[:SIREN_LENGTH]
+    if len(compact) == SIRET_LENGTH and siren != LA_POSTE and _luhn_ok(compact) and _luhn_ok(siren):
+        return compact
     try:
         return str(stdnum_siret.validate(compact))
     except InvalidLength:
@@ -101,7 +119,7 @@ def identify(siren: str, siret: str) -> EstablishmentKey:
         )
     if siret.strip():
         key = parse_key(siret)
-        if siren.strip():
+        if siren.strip() and _compact(siren) != key.siren:  # the same digits need no second check
             given = normalize_siren(siren)
             if key.siren != given:
                 raise InvalidSirenError(

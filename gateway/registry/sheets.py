@@ -21,7 +21,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -84,20 +84,12 @@ class SheetError(RegistryError):
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A file read: canonical column names (None for an ignored column), and rows as (line, cells)."""
+    """A file read: canonical column names (None for an ignored column), and rows as (line, cells); a row may
+    have fewer cells than columns (a spreadsheet drops trailing empty ones)."""
 
     columns: tuple[str | None, ...]
     rows: list[tuple[int, list[str]]]
     format: str  # "xlsx", or the CSV's encoding and separator, e.g. "csv windows-1252 ;"
-    positions: dict[str, int] = field(default_factory=dict)  # column -> index, filled from ``columns``
-
-    def __post_init__(self) -> None:
-        self.positions.update({c: i for i, c in enumerate(self.columns) if c is not None})
-
-    def value(self, cells: Sequence[str], column: str) -> str:
-        """The cell of ``column`` in a row (empty when the file has no such column)."""
-        index = self.positions.get(column)
-        return cells[index] if index is not None and index < len(cells) else ""
 
 
 def neutralise(value: str) -> str:

@@ -129,12 +129,3 @@ def identify(siren: str, siret: str) -> EstablishmentKey:
                 )
         return key
     return EstablishmentKey(normalize_siren(siren), None)
-
-
-def is_valid_siren(value: str) -> bool:
-    """True when ``value`` is a valid SIREN (spaces allowed)."""
-    try:
-        normalize_siren(value)
-    except InvalidSirenError:
-        return False
-    return True

@@ -10,8 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from gateway.audit.models import AuditEntry
+from gateway.registry.errors import InvalidSirenError
 from gateway.registry.models import Member, MemberPhone, MemberStatus
-from gateway.registry.siren import is_valid_siren
+from gateway.registry.siren import normalize_siren
 from tests.gateway.test_cli_support import SAMPLE, Cli, cli_fixture, template_db_fixture  # noqa: F401 - fixtures
 
 SIREN = "682734884"  # Hôtel Corail Lin, grand-case, two numbers, registered 2026-04-23
@@ -225,3 +226,11 @@ def test_establishments_by_siret_and_a_siren_that_needs_one(cli: Cli, tmp_path: 
     withdrawn = cli.run(["members", "withdraw", annex, "--yes", "--json"])
     assert withdrawn.exit_code == 0 and json.loads(withdrawn.stdout)["status"] == "withdrawn"
     assert json.loads(cli.run(["members", "show", hotel, "--json"]).stdout)["status"] == "active"
+
+
+def is_valid_siren(value: str) -> bool:
+    try:
+        normalize_siren(value)
+    except InvalidSirenError:
+        return False
+    return True

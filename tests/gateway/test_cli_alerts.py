@@ -185,3 +185,28 @@ def test_watch_progress_reads_until_nothing_is_left() -> None:
     assert final.sent == 10
     assert sleeps == [0.5, 0.5, 0.5]
     assert "100%" in screen.getvalue()
+
+
+def test_targets_by_the_names_people_use(cli: Cli) -> None:
+    by_ids = expected_numbers(cli, zones=["grand-case"], streets=["Rue de Hollande"], categories=["hotel"])
+    assert by_ids
+    result = cli.run(
+        [
+            "alert",
+            "preview",
+            "--fr",
+            TEXT,
+            "--zone",
+            "Grand-Case",
+            "--street",
+            "rue de hollande",
+            "--category",
+            "Hôtel",
+            "--json",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["numbers"] == len(by_ids)
+    miss = cli.run(["alert", "preview", "--fr", TEXT, "--zone", "Grand Kase"])
+    assert miss.exit_code == 2 and "vouliez-vous dire « Grand-Case » ?" in miss.stderr
+    assert nothing_written(cli)

@@ -178,3 +178,15 @@ def test_bad_idempotency_key_is_refused(api: Api) -> None:
     response = drop(api, {"text_fr": "x", "target": {"zones": ["marigot"]}}, **{"Idempotency-Key": "a" * 201})
     assert response.status_code == 422 and response.json()["error"]["field"] == "Idempotency-Key"
     assert outbox_rows(api) == 0
+
+
+def test_targets_by_display_names_any_case(api: Api) -> None:
+    by_name = drop(api, {"text_fr": "Suspects", "target": {"zones": ["MARIGOT"]}, "dry_run": True})
+    assert by_name.status_code == 200 and by_name.json()["numbers"] == 3
+    street = drop(api, {"text_fr": "Suspects", "target": {"streets": ["rue kennedy"]}, "dry_run": True})
+    assert street.status_code == 200 and street.json()["numbers"] == 2
+    miss = drop(api, {"text_fr": "Suspects", "target": {"zones": ["Marigo"]}})
+    assert miss.status_code == 422
+    assert miss.json()["error"]["field"] == "target.zones"
+    assert "vouliez-vous dire « Marigot » ?" in miss.json()["error"]["message"]
+    assert outbox_rows(api) == 0

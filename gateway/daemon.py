@@ -40,7 +40,7 @@ from gateway.replies.receive import Receiver
 from gateway.sdnotify import Notifier, watchdog_interval
 from gateway.settings import ConfigError, load_config
 from gateway.storage import migrate, runlock
-from gateway.storage.db import make_engine, session_factory
+from gateway.storage.db import create_directory, make_engine, session_factory
 from gateway.storage.errors import MigrationRequiredError
 from gateway.storage.migrate import upgrade_engine
 
@@ -54,13 +54,12 @@ STATUS_EVERY_SECONDS = 10.0
 def prepare_database(config: GatewayConfig) -> None:
     """Bring the schema to this program's version, or refuse with what to do."""
     url = config.database.url
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    create_directory(url)
     if migrate.needs_upgrade(url):
         if not config.database.auto_migrate:
             raise MigrationRequiredError(
-                f"the database {mask_passwords(url)} has schema {migrate.current(url) or 'none'}, this program needs "
-                f"{migrate.head()}: run `vigicommerce db upgrade` (or set database.auto_migrate = true)"
+                f"la base {mask_passwords(url)} a le schéma {migrate.current(url) or 'vide'}, ce programme attend "
+                f"{migrate.head()} : lancez « vigicommerce db upgrade » (ou mettez [database] auto_migrate = true)"
             )
         engine = make_engine(url)
         try:

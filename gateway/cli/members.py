@@ -48,7 +48,15 @@ def load_reference(settings: GatewayConfig, data_dir: Path) -> None:
 
     with database(settings) as engine, sessions(engine).begin() as session:
         report = upsert(session, data_dir)
-    out.print(f"Listes de référence chargées depuis {data_dir} : {report}")
+    counts = ", ".join(
+        f"{label} {created} ajouté(s), {renamed} renommé(s)"
+        for label, (created, renamed) in (
+            ("quartiers", report.zones),
+            ("rues", report.streets),
+            ("catégories", report.categories),
+        )
+    )
+    out.print(f"Listes de référence chargées depuis {data_dir} : {counts}.")
 
 
 @app.command("reference")

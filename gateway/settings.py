@@ -17,6 +17,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
+from gateway.printable import printable
+
 DEFAULT_CONFIG_PATH = Path("/etc/vigicommerce/gateway.toml")
 DEFAULT_DB_URL = "sqlite:////var/lib/vigicommerce/gateway.db"
 # The ARCEP block reserved for fiction: demo data and tests only ever use it.
@@ -97,6 +99,12 @@ class TextSettings(_Section):
     template: str = "{fr}\n---\n{en}"
     exercise_prefix_fr: str = "EXERCICE"
     exercise_prefix_en: str = "EXERCISE"
+
+    @field_validator("template", "exercise_prefix_fr", "exercise_prefix_en")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        # These go into every alert: the same rule as the texts operators type (gateway.printable).
+        return printable(value)
 
 
 class RegistrySettings(_Section):

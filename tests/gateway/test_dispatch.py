@@ -40,6 +40,17 @@ def test_long_ucs2_message_arrives_whole(tmp_path: Path) -> None:
         assert received_texts(r.sim.client, number(1)) == [text]
 
 
+def test_an_emoji_at_a_segment_boundary_arrives_whole(tmp_path: Path) -> None:
+    # 66 units then an emoji: a cut every 67 units would put one half in each segment.
+    text = "Alerte : " + "ж" * 57 + "🚨" + " vol signalé rue de la République, soyez vigilants." * 2
+    with rig(tmp_path, modems=1) as r:
+        r.enqueue(number(1), text)
+        r.wait(lambda: r.count(MessageState.SENT) + r.count(MessageState.DELIVERED) == 1)
+        assert received_texts(r.sim.client, number(1)) == [text]
+        segments = [s["text"] for s in r.sim.client.submits()]
+        assert segments[0].endswith("ж") and segments[1].startswith("🚨")
+
+
 def test_delivery_reports_mark_messages_delivered(tmp_path: Path) -> None:
     with rig(tmp_path, modems=1) as r:
         ids = [r.enqueue(number(i), f"rapport {i}") for i in range(3)]

@@ -69,3 +69,9 @@ def test_bad_test_range(tmp_path: Path) -> None:
 def test_config_path_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("VIGI_CONFIG", str(write(tmp_path, 'station = "test-station"\n')))
     assert load_settings().station == "test-station"
+
+
+def test_template_with_a_control_character_is_refused(tmp_path: Path) -> None:
+    text = '[text]\ntemplate = "{fr}\\u001b{en}"\n'
+    with pytest.raises(ConfigError, match=r"text\.template: .*U\+001B ESC"):
+        load_settings(write(tmp_path, text))

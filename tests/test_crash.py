@@ -93,8 +93,14 @@ def test_sigkill_during_drain_loses_nothing(tmp_path: Path) -> None:
             daemon = start_daemon(config, log)
             try:
                 if kills < KILLS:
-                    # Kill somewhere between start-up and the middle of a batch.
-                    time.sleep(rng.uniform(1.0, 2.5))
+                    # Kill in the middle of the drain: once this daemon has sent something (its start-up takes
+                    # from under a second to several on a loaded machine: a fixed delay often killed it before it
+                    # had claimed anything), then somewhere within a few batches.
+                    sent = len(sim.handsets.received())
+                    while len(sim.handsets.received()) == sent and daemon.poll() is None:
+                        assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
+                        time.sleep(0.01)
+                    time.sleep(rng.uniform(0.0, 0.3))
                     daemon.send_signal(signal.SIGKILL)
                     daemon.wait(timeout=10)
                     kills += 1

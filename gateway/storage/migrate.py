@@ -38,6 +38,11 @@ def head() -> str:
     return revision
 
 
+def revisions() -> set[str]:
+    """Every revision this program knows (a backup from a newer version has one that is not here)."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (creates the schema on an empty database)."""
     engine = make_engine(url)

@@ -6,10 +6,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from gateway.dispatch.settings import SimBudget
 from gateway.outbox.models import Priority
 from gateway.outbox.states import MessageState
 from tests.gateway.dispatch_harness import rig
+
+pytestmark = pytest.mark.slow  # the real dispatcher on simulated modems, end to end
 
 
 def number(i: int) -> str:

@@ -32,8 +32,11 @@ out = Console()
 # Messages on stderr are not wrapped by rich: the terminal wraps them, and a command quoted in a message stays
 # one line that can be copied.
 err = Console(stderr=True, soft_wrap=True)
-# The reference lists shipped in the repository (zones, streets, categories); the CCISM may load its own.
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+# The reference lists (zones, streets, categories): the repository's data/ in a checkout, where the Debian
+# package installs them otherwise. The CCISM may load its own.
+_CHECKOUT_DATA = Path(__file__).resolve().parents[2] / "data"
+INSTALLED_DATA = Path("/usr/share/vigicommerce/data")
+DATA_DIR = _CHECKOUT_DATA if (_CHECKOUT_DATA / "zones.csv").is_file() else INSTALLED_DATA
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="fichier TOML de configuration")]
 JsonOption = Annotated[bool, typer.Option("--json", help="sortie JSON pour les scripts")]
 OperatorOption = Annotated[

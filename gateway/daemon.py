@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from drivers.base import IncomingSms
 from gateway import wake
-from gateway.alerts.guard import recipient_filter
+from gateway.alerts.guard import send_guard
 from gateway.campaigns.daytime import local_today
 from gateway.campaigns.scheduler import DailyScheduler
 from gateway.dispatch.budgets import SimBudgets
@@ -66,7 +66,7 @@ def build_policy(
     budgets = None
     if engine is not None:
         # Keyed by IMSI, filled in as each modem opens and tells which SIM it holds.
-        budgets = SimBudgets(engine, {}, warn_fraction=dispatch.budget_warn_fraction, tz=ZoneInfo(hours.timezone))
+        budgets = SimBudgets(engine, {}, tz=ZoneInfo(hours.timezone))
     return SendPolicy(limits, window, budgets)
 
 
@@ -118,7 +118,7 @@ class Daemon:
             settings.dispatch,
             settings.text,
             wakeup=self.wakeup,
-            recipient_filter=recipient_filter(
+            guard=send_guard(
                 lambda: local_today(datetime.now(UTC), hours), operator_numbers=settings.operator_numbers or None
             ),
             on_incoming=self._incoming,

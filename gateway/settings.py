@@ -25,6 +25,9 @@ DEFAULT_DB_URL = "sqlite:////var/lib/vigicommerce/gateway.db"
 FICTION_BLOCK = "+33639980000-+33639989999"
 
 
+PriorityName = Literal["alert", "operational", "reminder"]
+
+
 class ConfigError(Exception):
     """The configuration cannot be used; the message names the key and the fix."""
 
@@ -76,6 +79,14 @@ class DispatchSettings(_Section):
     overall_per_minute: int | None = Field(None, ge=1)
     reopen_initial_seconds: float = Field(1.0, gt=0)
     reopen_max_seconds: float = Field(60.0, gt=0)
+    resend_ambiguous: list[PriorityName] = Field(
+        default_factory=lambda: list[PriorityName](["alert"]),
+        description="priorities sent again at once on another modem when a submit's outcome is unknown",
+    )
+    sick_after_same_failures: int = Field(
+        3, ge=1, description="the same refusal on this many messages in a row takes a modem out of service"
+    )
+    device_poll_seconds: float = Field(0.25, gt=0, le=5, description="how often an absent modem's path is looked at")
     budget_warn_fraction: float = Field(0.8, gt=0, le=1)
     stop_timeout_seconds: float = Field(30.0, gt=0)
     wake_socket: str | None = Field(None, description="Unix socket the CLI pokes after queueing messages")

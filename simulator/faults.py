@@ -2,7 +2,7 @@
 
 A fault is a kind plus parameters and a count: ``count=None`` means "until cleared", ``count=1`` "once".
 Kinds that are states (hang, slow, no_network, signal_drop) stay until cleared; kinds that are events
-(cms_error, urc) are consumed each time they fire. Actions that happen at once (garbage, sim_pin,
+(cms_error, urc, unplug_at) are consumed each time they fire. Actions that happen at once (garbage, sim_pin,
 unplug, replug) are not stored here: the modem and the port perform them.
 """
 
@@ -22,6 +22,10 @@ KINDS: dict[str, dict[str, Any]] = {
     "hang": {},  # reads and ignores everything
     "slow": {"delay": 2.0},  # every answer comes after `delay` seconds
     "urc": {"urc": "cmti"},  # a URC (cmti, cds, creg) between a command's response and its final result
+    # The port vanishes in the middle of an AT+CMGS: at "prompt", after the command and before any "> " (nothing
+    # can have been sent); at "answer", once the PDU is typed and before the network sees it (nothing is sent,
+    # but the client cannot know).
+    "unplug_at": {"stage": "prompt"},
 }
 
 #: Immediate actions accepted by the same endpoint.
@@ -60,6 +64,8 @@ def make_fault(kind: str, params: dict[str, Any], count: int | None) -> Fault:
         raise FaultError("slow delay must be a number of seconds 0-600")
     if kind == "urc" and merged["urc"] not in ("cmti", "cds", "creg"):
         raise FaultError("urc must be one of cmti, cds, creg")
+    if kind == "unplug_at" and merged["stage"] not in ("prompt", "answer"):
+        raise FaultError("unplug_at stage must be prompt or answer")
     return Fault(kind, merged, count)
 
 

@@ -1,8 +1,8 @@
 """The last check before a send: may this message still go to this number?
 
-The dispatcher calls :func:`is_still_allowed` right before each submit (or plugs :func:`recipient_filter`
-into ``Outbox.claim``), so that a withdrawal or an expiry committed after the fan-out stops the message
-(invariant 2). Rules:
+Each modem worker calls :func:`is_still_allowed` (through :func:`send_guard`) right before each submit, so that a
+withdrawal, a STOP, a suspension or an expiry committed after the fan-out stops the message (invariant 2); only a
+PDU already written to a modem may still leave. This is the one place of the rule. Rules:
 
 * alert rows: the number belongs to an active, unexpired member and was not withdrawn; for a *test*
   alert, the number is one the alert was sent to and, when given, still an operator number;
@@ -13,7 +13,7 @@ into ``Outbox.claim``), so that a withdrawal or an expiry committed after the fa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Protocol
 
@@ -73,21 +73,14 @@ def is_still_allowed(
     return True
 
 
-def recipient_filter(
+def send_guard(
     today: Callable[[], date], operator_numbers: Collection[str] | None = None
-) -> Callable[[Session, Sequence[MessageLike]], list[int]]:
-    """A ``RecipientFilter`` for ``Outbox.claim``: the ids of claimed rows that must not go.
-
-    ``today`` is called at each claim (the local date changes while the daemon runs). Rows are passed
-    as ``ClaimedMessage`` values, which carry an ``id``.
+) -> Callable[[Session, MessageLike], bool]:
+    """The ``SendGuard`` the workers call right before each submit (``Outbox.check_before_submit``): True when
+    the message may still go. ``today`` is called at each check (the local date changes while the daemon runs).
     """
 
-    def _filter(session: Session, claimed: Sequence[MessageLike]) -> list[int]:
-        day = today()
-        return [
-            int(getattr(m, "id"))  # noqa: B009 - MessageLike does not promise an id
-            for m in claimed
-            if not is_still_allowed(session, m, day, operator_numbers=operator_numbers)
-        ]
+    def _guard(session: Session, message: MessageLike) -> bool:
+        return is_still_allowed(session, message, today(), operator_numbers=operator_numbers)
 
-    return _filter
+    return _guard

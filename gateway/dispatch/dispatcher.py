@@ -29,10 +29,11 @@ from drivers.settings import PortSettings
 from gateway.dispatch.budgets import SimBudget
 from gateway.dispatch.policy import SendPolicy
 from gateway.dispatch.wakeup import Wakeup
-from gateway.dispatch.worker import ModemWorker, WorkerStatus
+from gateway.dispatch.worker import ModemWorker, WorkerConfig, WorkerStatus
 from gateway.logs import event
+from gateway.outbox.models import Priority
 from gateway.outbox.store import Outbox
-from gateway.outbox.types import RecipientFilter
+from gateway.outbox.types import SendGuard
 from gateway.settings import DispatchSettings, ModemSettings, TextSettings
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class Dispatcher:
         *,
         wakeup: Wakeup | None = None,
         modem_factory: ModemFactory = at_modem_factory,
-        recipient_filter: RecipientFilter | None = None,
+        guard: SendGuard | None = None,
         on_incoming: IncomingHandler | None = None,
     ) -> None:
         self.outbox = outbox
@@ -90,7 +91,7 @@ class Dispatcher:
         self.text = text
         self.wakeup = wakeup or Wakeup()
         self.modem_factory = modem_factory
-        self.recipient_filter = recipient_filter
+        self.guard = guard
         self.on_incoming = on_incoming
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
@@ -114,20 +115,28 @@ class Dispatcher:
         self._maintenance.start()
 
     def _start_worker(self, modem: ModemSettings) -> None:
+        d = self.dispatch
+        config = WorkerConfig(
+            batch_size=d.batch_size,
+            use_cmms=d.use_cmms,
+            text_policy=self.text.policy,
+            reopen_backoff=Backoff(initial=d.reopen_initial_seconds, max=d.reopen_max_seconds),
+            late_result_hold=timedelta(seconds=d.late_result_window_seconds),
+            resend_ambiguous=frozenset(Priority[name.upper()] for name in d.resend_ambiguous),
+            same_failures=d.sick_after_same_failures,
+            device_poll_seconds=d.device_poll_seconds,
+            budget=SimBudget(
+                messages_per_day=modem.budget_messages_per_day, recipients_per_month=modem.budget_recipients_per_month
+            ),
+        )
         worker = ModemWorker(
             self.modem_factory(modem, self._on_event),
             self.outbox,
             self.policy,
             self.wakeup.mailbox(),
-            batch_size=self.dispatch.batch_size,
-            use_cmms=self.dispatch.use_cmms,
-            text_policy=self.text.policy,
-            reopen_backoff=Backoff(initial=self.dispatch.reopen_initial_seconds, max=self.dispatch.reopen_max_seconds),
-            recipient_filter=self.recipient_filter,
-            late_result_hold=timedelta(seconds=self.dispatch.late_result_window_seconds),
-            budget=SimBudget(
-                messages_per_day=modem.budget_messages_per_day, recipients_per_month=modem.budget_recipients_per_month
-            ),
+            config,
+            guard=self.guard,
+            device=modem.device,
             peers=self.statuses,
             worker_id=f"{modem.id}@{id(self):x}",
         )

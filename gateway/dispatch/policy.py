@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from gateway.dispatch.budgets import SimBudgets, SimChoice
+from gateway.dispatch.budgets import SimBudgets
 from gateway.dispatch.hours import DaytimeWindow
 from gateway.dispatch.ratelimit import RateLimits
 from gateway.outbox.models import Priority
@@ -63,14 +63,3 @@ class SendPolicy:
 
     def next_daytime_in(self, now: datetime) -> float:
         return math.inf if self.window.is_daytime(now) else self.window.seconds_until_daytime(now)
-
-    def choose_sim(
-        self, number: str, imsis: list[str], now: datetime, priority: Priority, segments: int
-    ) -> SimChoice | None:
-        if self.budgets is None or not imsis:
-            return None
-        return self.budgets.choose_sim(number, imsis, now, priority=priority, segments=segments)
-
-    def record_sent(self, imsi: str | None, number: str, segments: int, now: datetime) -> None:
-        if self.budgets is not None and imsi:
-            self.budgets.record_send(imsi, number, now, segments)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -35,8 +35,8 @@ from gateway.outbox.types import (
     CancelResult,
     ClaimedMessage,
     NewMessage,
-    RecipientFilter,
     ReportOutcome,
+    SendGuard,
 )
 from gateway.storage import dialect
 from gateway.storage.db import session_factory
@@ -169,20 +169,22 @@ class Outbox(OutboxReader):
         limit: int = 1,
         priorities: Iterable[Priority] | None = None,
         exclude_recipients: Iterable[str] = (),
-        recipient_filter: RecipientFilter | None = None,
+        exclude_alert_recipients: Iterable[str] = (),
+        exclude_ids: Iterable[int] = (),
     ) -> list[ClaimedMessage]:
         """Atomically move up to ``limit`` due rows to ``sending`` for this worker; best priority, oldest first.
 
         Due: queued, ``not_before`` and ``next_attempt_at`` passed. Queued rows past ``expires_at`` become
         ``dead`` on the way. ``priorities`` restricts the claim (e.g. no reminders at night);
-        ``exclude_recipients`` skips numbers (e.g. stuck to another SIM). ``recipient_filter`` sees the
-        claimed rows inside the same transaction and names those to cancel (withdrawn members).
+        ``exclude_recipients`` skips numbers (stuck to another SIM), ``exclude_alert_recipients`` skips only the
+        alerts to those numbers, ``exclude_ids`` skips rows (one this modem may already have sent). Whether each
+        row may still go is checked right before its submit (``check_before_submit``), not here.
         """
         if limit < 1:
             return []
         with self._sessions.begin() as session:
             self._expire(session, now)
-            claimed = self._claim_rows(
+            return self._claim_rows(
                 session,
                 worker_id=worker_id,
                 modem_id=modem_id,
@@ -190,21 +192,31 @@ class Outbox(OutboxReader):
                 limit=limit,
                 priorities=priorities,
                 exclude_recipients=exclude_recipients,
+                exclude_alert_recipients=exclude_alert_recipients,
+                exclude_ids=exclude_ids,
             )
-            if recipient_filter is not None and claimed:
-                refused = set(recipient_filter(session, claimed))
-                if refused:
-                    self._cas(
-                        session,
-                        E.CANCEL,
-                        [M.id.in_(refused), M.worker_id == worker_id],
-                        now,
-                        source=S.SENDING,
-                        last_error="recipient no longer allowed",
-                        worker_id=None,
-                    )
-                    claimed = [c for c in claimed if c.id not in refused]
-        return claimed
+
+    def check_before_submit(self, message: ClaimedMessage, guard: SendGuard | None, now: datetime) -> str | None:
+        """The last-moment check, run by the worker right before each submit: None when the message may go,
+        else why not (the row is then cancelled, or was taken from this worker).
+
+        One read transaction: the row (still this worker's claim, no cancel requested since: an alert or campaign
+        cancel sets ``cancel_requested`` on the rows being sent) and ``guard`` (is the recipient still allowed:
+        ``gateway.alerts.guard``). Only a refusal writes.
+        """
+        with self._read_sessions.begin() as session:
+            row = session.execute(select(M.state, M.worker_id, M.cancel_requested).where(M.id == message.id)).first()
+            if row is None or row.state is not S.SENDING or row.worker_id != message.worker_id:
+                return "claim lost"
+            if row.cancel_requested:
+                reason = "cancelled while claimed"
+            elif guard is not None and not guard(session, message):
+                reason = "recipient no longer allowed"
+            else:
+                return None
+        with self._sessions.begin() as session:
+            self._cas_one(session, message.id, message.worker_id, E.CANCEL, now=now, values={"last_error": reason})
+        return reason
 
     def mark_sent(
         self,
@@ -260,6 +272,18 @@ class Outbox(OutboxReader):
         """
         with self._sessions.begin() as session:
             return self._requeue(session, message_id, worker_id, error=error, now=now, min_delay=timedelta(0))
+
+    def resend(
+        self, message_id: int, worker_id: str, *, error: str, now: datetime, unknown: bool = False
+    ) -> MessageState:
+        """Back to ``queued``, due at once (no back-off), the attempt counted: for another modem to send now.
+
+        For an alert whose submit outcome is unknown (``unknown``: a late ``+CMGS`` may still mark it sent while it
+        waits) and for a message whose modem was judged sick on it. ``dead`` when out of attempts or time.
+        """
+        error = f"{UNKNOWN_PREFIX}{error}" if unknown else error
+        with self._sessions.begin() as session:
+            return self._requeue(session, message_id, worker_id, error=error, now=now, min_delay=None)
 
     def mark_failed(self, message_id: int, worker_id: str, error: str, now: datetime) -> None:
         """A permanent error (invalid number, barred): ``failed``, never retried."""
@@ -470,6 +494,8 @@ class Outbox(OutboxReader):
         limit: int,
         priorities: Iterable[Priority] | None,
         exclude_recipients: Iterable[str],
+        exclude_alert_recipients: Iterable[str],
+        exclude_ids: Iterable[int],
     ) -> list[ClaimedMessage]:
         conditions = due_conditions(now)
         if priorities is not None:
@@ -477,6 +503,12 @@ class Outbox(OutboxReader):
         excluded = list(exclude_recipients)
         if excluded:
             conditions.append(M.recipient.not_in(excluded))
+        alerts_excluded = list(exclude_alert_recipients)
+        if alerts_excluded:
+            conditions.append(or_(M.priority != Priority.ALERT, M.recipient.not_in(alerts_excluded)))
+        ids = list(exclude_ids)
+        if ids:
+            conditions.append(M.id.not_in(ids))
         db_dialect = session.get_bind().dialect
         candidates = dialect.lock_for_claim(
             select(M.id).where(*conditions).order_by(M.priority, M.created_at, M.id).limit(limit), db_dialect
@@ -525,8 +557,9 @@ class Outbox(OutboxReader):
         *,
         error: str,
         now: datetime,
-        min_delay: timedelta,
+        min_delay: timedelta | None,
     ) -> MessageState:
+        """``min_delay`` None: due at once, whatever the back-off (still ``dead`` when out of attempts)."""
         row = session.execute(
             select(M.attempts, M.max_attempts, M.expires_at, M.cancel_requested).where(
                 M.id == message_id, M.state == S.SENDING, M.worker_id == worker_id
@@ -535,13 +568,15 @@ class Outbox(OutboxReader):
         if row is None:
             raise StaleClaim(message_id, worker_id)
         next_at = self.retry.next_attempt(row.attempts, now, self._rng, max_attempts=row.max_attempts)
+        if next_at is not None:
+            next_at = now if min_delay is None else max(next_at, now + min_delay)
         values: dict[str, Any] = {"last_error": error, "worker_id": None, "claimed_at": None}
         if row.cancel_requested:
             event = E.CANCEL
-        elif next_at is None or (row.expires_at is not None and max(next_at, now + min_delay) >= row.expires_at):
+        elif next_at is None or (row.expires_at is not None and next_at >= row.expires_at):
             event = E.GIVE_UP
         else:
-            event, values["next_attempt_at"], values["modem_id"] = E.RETRY, max(next_at, now + min_delay), None
+            event, values["next_attempt_at"], values["modem_id"] = E.RETRY, next_at, None
         self._cas_one(session, message_id, worker_id, event, now=now, values=values)
         return transition(S.SENDING, event)
 

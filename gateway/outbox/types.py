@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -118,7 +118,7 @@ class ReportOutcome:
     changed: bool
 
 
-# Given the claim's session and the rows just claimed, return the ids whose recipient may no longer receive
-# them (e.g. a withdrawn registration). Runs inside the claim transaction, so a withdrawal committed before
-# the claim always wins; those rows are cancelled instead of handed to the worker.
-RecipientFilter = Callable[[Session, Sequence[ClaimedMessage]], Collection[int]]
+# The recipient rule checked right before each submit (``Outbox.check_before_submit``): given a read session and
+# the claimed row, True when its recipient may still receive it (``gateway.alerts.guard.send_guard``). A
+# withdrawal, STOP, suspension or expiry committed before that read always wins.
+SendGuard = Callable[[Session, ClaimedMessage], bool]

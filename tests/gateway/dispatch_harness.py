@@ -41,6 +41,10 @@ class Rig:
     def count(self, state: MessageState) -> int:
         return sum(n for (s, _), n in self.outbox.counts().items() if s is state)
 
+    def wait_open(self) -> None:
+        """Until every modem is in service (a test about sharing work must not start with one modem alone)."""
+        self.wait(lambda: all(s.state == "open" for s in self.dispatcher.statuses()))
+
     def wait(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while not predicate():

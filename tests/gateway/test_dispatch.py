@@ -21,6 +21,7 @@ def received_texts(sim_client: object, n: str) -> list[str]:
 
 def test_every_message_reaches_its_handset_once(tmp_path: Path) -> None:
     with rig(tmp_path, modems=2) as r:
+        r.wait_open()
         texts = {number(i): f"Message {i} : vol signalé rue de la République" for i in range(30)}
         for n, text in texts.items():
             r.enqueue(n, text)
@@ -138,6 +139,7 @@ def done(r: object, ids: list[int]) -> bool:
 
 def test_recipients_stick_to_the_sim_that_first_texted_them(tmp_path: Path) -> None:
     with rig(tmp_path, modems=2, batch_size=2) as r:
+        r.wait_open()  # else the first modem open may text all twelve before the other is ready
         first = [r.enqueue(number(i), f"premier {i}") for i in range(12)]
         r.wait(lambda: done(r, first))
         client = r.sim.client

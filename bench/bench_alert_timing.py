@@ -30,8 +30,8 @@ if not __package__:  # run as a file: make the repository root importable
 from bench.common import REAL_CMMS, REAL_SUBMIT, TextPolicy, numbers, realistic_timing, rig, table, wait_open
 from drivers.text import analyse
 from gateway.alerts.compose import join_languages
+from gateway.alerts.settings import TextSettings
 from gateway.outbox.models import Priority
-from gateway.settings import TextSettings
 
 TEXT_FR = (
     "Alerte gendarmerie : vol à l’arraché rue de Hollande, Marigot. Deux individus en scooter, casques noirs, "

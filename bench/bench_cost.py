@@ -31,13 +31,13 @@ from pathlib import Path
 if not __package__:  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import dispatch_settings, make_policy, numbers, rig, table
+from bench.common import dispatch_settings, make_policy, modem, numbers, rig, table
 from gateway.dispatch.dispatcher import Dispatcher
+from gateway.dispatch.settings import ModemSettings
 from gateway.dispatch.wakeup import Wakeup
 from gateway.outbox.models import Priority
 from gateway.outbox.states import MessageState
 from gateway.outbox.store import Outbox
-from gateway.settings import ModemSettings, TextSettings
 from gateway.storage.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,9 +61,7 @@ def child(db_url: str, modems: list[ModemSettings]) -> int:
     engine = make_engine(db_url)
     wakeup = Wakeup()
     outbox = Outbox(engine, notify=wakeup.notify)
-    dispatcher = Dispatcher(
-        outbox, make_policy(modems), dispatch_settings(10, True), TextSettings(policy="exact"), wakeup=wakeup
-    )
+    dispatcher = Dispatcher(outbox, make_policy(modems), dispatch_settings(10, True), "exact", wakeup=wakeup)
     before = resource.getrusage(resource.RUSAGE_SELF)
     dispatcher.start(modems)
     print(json.dumps({"ready": True}), flush=True)
@@ -82,7 +80,7 @@ def run(messages: int, modems: int) -> tuple[object, ...]:
         rig(modems=modems, fast=True, start_dispatcher=False, workdir=Path(tmp)) as bench,
     ):
         bench.enqueue_all(numbers(messages), TEXT, Priority.OPERATIONAL)
-        config = json.dumps([m.model_dump() for m in bench.modems])
+        config = json.dumps([[m.id, m.port.device] for m in bench.modems])
         stderr = (Path(tmp) / "child.err").open("w")
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.bench_cost", "--child", bench.db_url, config],
@@ -134,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         db_url, config = args.child
-        return child(db_url, [ModemSettings.model_validate(m) for m in json.loads(config)])
+        return child(db_url, [modem(modem_id, device) for modem_id, device in json.loads(config)])
     messages = 100 if args.quick else args.messages
     row = run(messages, args.modems)
     print("Cost on --fast simulated modems: dispatcher alone in a child process, simulator in the parent")

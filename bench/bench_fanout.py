@@ -16,12 +16,12 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from gateway.alerts.fanout import create_alert, preview_alert
+from gateway.alerts.settings import TextSettings
 from gateway.alerts.types import AlertRequest, Target
 from gateway.outbox.models import OutboxMessage
 from gateway.outbox.store import Outbox
 from gateway.registry.models import Member, MemberPhone, MemberStatus
 from gateway.registry.reference import load_reference, reference_index
-from gateway.settings import TextSettings
 from gateway.storage import migrate
 from gateway.storage.db import make_engine, session_factory
 

@@ -18,14 +18,16 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from gateway.alerts.settings import TextSettings
 from gateway.campaigns.daily import run_daily
+from gateway.campaigns.settings import CampaignSettings
+from gateway.dispatch.hours import DaytimeWindow
 from gateway.outbox.models import OutboxMessage, Priority
 from gateway.outbox.states import MessageState
 from gateway.outbox.store import Outbox
 from gateway.registry.models import Member, MemberPhone, MemberStatus
 from gateway.registry.reference import load_reference, reference_index
 from gateway.registry.targeting import count_target, recipients
-from gateway.settings import CampaignSettings, HoursSettings, TextSettings
 from gateway.storage import migrate
 from gateway.storage.db import make_engine, session_factory
 
@@ -138,7 +140,7 @@ def main(members: int = 100_000, outbox_rows: int = 1_000_000) -> None:
             timed("recipients: whole territory", results, lambda: len(recipients(s, whole_territory=True, today=TODAY)))
             s.rollback()
         outbox = Outbox(engine)
-        campaigns, hours, text = CampaignSettings(), HoursSettings(), TextSettings()
+        campaigns, hours, text = CampaignSettings(), DaytimeWindow(), TextSettings()
         first = timed(
             "daily job, first run",
             results,

@@ -25,14 +25,16 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.daemon import build_policy
+from drivers.settings import PortSettings
 from gateway.dispatch.dispatcher import Dispatcher
-from gateway.dispatch.policy import SendPolicy
+from gateway.dispatch.hours import DaytimeWindow
+from gateway.dispatch.policy import SendPolicy, build_policy
+from gateway.dispatch.ratelimit import ModemLimits
+from gateway.dispatch.settings import DispatchSettings, ModemSettings
 from gateway.dispatch.wakeup import Wakeup
 from gateway.outbox.models import Priority
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
-from gateway.settings import DispatchSettings, HoursSettings, ModemSettings, TextSettings
 from gateway.storage.db import make_engine, session_factory
 from gateway.storage.migrate import upgrade
 from simulator.app import Simulator
@@ -156,23 +158,21 @@ class Rig:
         return start
 
 
+def modem(modem_id: str, device: str, per_minute: int = HIGH_LIMIT) -> ModemSettings:
+    """One modem at ``device`` with production timeouts and ``per_minute`` (hour and day scaled from it)."""
+    return ModemSettings(
+        id=modem_id,
+        port=PortSettings(device, modem_id=modem_id, command_timeout=10.0, submit_timeout=120.0),
+        limits=ModemLimits(per_minute, per_minute * 60, per_minute * 1440),
+    )
+
+
 def modem_settings(sim: Simulator, per_minute: int = HIGH_LIMIT) -> list[ModemSettings]:
-    return [
-        ModemSettings(
-            id=h.name,
-            device=h.device_path,
-            command_timeout=10.0,
-            submit_timeout=120.0,
-            per_minute=per_minute,
-            per_hour=per_minute * 60,
-            per_day=per_minute * 1440,
-        )
-        for h in sim.modems
-    ]
+    return [modem(h.name, h.device_path, per_minute) for h in sim.modems]
 
 
 # So that no figure depends on the hour the benchmark runs (alerts go at any hour anyway).
-ALWAYS_DAYTIME = HoursSettings(daytime_start=dtime(0, 0), daytime_end=dtime(23, 59, 59))
+ALWAYS_DAYTIME = DaytimeWindow(dtime(0, 0), dtime(23, 59, 59))
 
 
 @contextlib.contextmanager
@@ -209,7 +209,7 @@ def rig(
                 outbox,
                 make_policy(settings),
                 dispatch_settings(batch_size, use_cmms),
-                TextSettings(policy=text_policy),
+                text_policy,
                 wakeup=wakeup,
             )
             dispatcher.start(settings)

@@ -18,34 +18,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from zoneinfo import ZoneInfo
-
-from sqlalchemy.engine import Engine
 
 from drivers.base import IncomingSms
 from gateway import wake
 from gateway.alerts.guard import send_guard
 from gateway.campaigns.daytime import local_today
 from gateway.campaigns.scheduler import DailyScheduler
-from gateway.dispatch.budgets import SimBudgets
+from gateway.config import GatewayConfig
 from gateway.dispatch.dispatcher import Dispatcher
-from gateway.dispatch.hours import DaytimeWindow
-from gateway.dispatch.policy import SendPolicy
-from gateway.dispatch.ratelimit import ModemLimits, RateLimits
+from gateway.dispatch.policy import build_policy
 from gateway.dispatch.wakeup import Wakeup
 from gateway.logs import event
 from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.store import Outbox
+from gateway.redact import mask_passwords
 from gateway.replies.receive import Receiver
 from gateway.sdnotify import Notifier, watchdog_interval
-from gateway.settings import (
-    ConfigError,
-    DispatchSettings,
-    HoursSettings,
-    ModemSettings,
-    Settings,
-    load_settings,
-)
+from gateway.settings import ConfigError, load_config
 from gateway.storage import migrate
 from gateway.storage.db import make_engine, session_factory
 from gateway.storage.errors import MigrationRequiredError
@@ -55,30 +44,15 @@ log = logging.getLogger(__name__)
 STATUS_EVERY_SECONDS = 10.0
 
 
-def build_policy(
-    modems: list[ModemSettings], dispatch: DispatchSettings, hours: HoursSettings, engine: Engine | None = None
-) -> SendPolicy:
-    """The send policy the configuration describes: each modem's limits, the overall cap, daytime hours,
-    and (given the database) the SIMs' budgets and sticky recipients."""
-    overall = ModemLimits(per_minute=dispatch.overall_per_minute) if dispatch.overall_per_minute else None
-    limits = RateLimits({m.id: ModemLimits(m.per_minute, m.per_hour, m.per_day) for m in modems}, overall)
-    window = DaytimeWindow.from_config(hours)
-    budgets = None
-    if engine is not None:
-        # Keyed by IMSI, filled in as each modem opens and tells which SIM it holds.
-        budgets = SimBudgets(engine, {}, tz=ZoneInfo(hours.timezone))
-    return SendPolicy(limits, window, budgets)
-
-
-def prepare_database(settings: Settings) -> None:
+def prepare_database(config: GatewayConfig) -> None:
     """Bring the schema to this program's version, or refuse with what to do."""
-    url = settings.database.url
+    url = config.database.url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if migrate.needs_upgrade(url):
-        if not settings.database.auto_migrate:
+        if not config.database.auto_migrate:
             raise MigrationRequiredError(
-                f"the database {url} has schema {migrate.current(url) or 'none'}, this program needs "
+                f"the database {mask_passwords(url)} has schema {migrate.current(url) or 'none'}, this program needs "
                 f"{migrate.head()}: run `vigicommerce db upgrade` (or set database.auto_migrate = true)"
             )
         engine = make_engine(url)
@@ -90,18 +64,20 @@ def prepare_database(settings: Settings) -> None:
 
 
 class Daemon:
-    def __init__(self, settings: Settings, config_path: Path | None = None, notifier: Notifier | None = None) -> None:
-        self.settings = settings
+    def __init__(
+        self, config: GatewayConfig, config_path: Path | None = None, notifier: Notifier | None = None
+    ) -> None:
+        self.config = config
         self.config_path = config_path
         self.notifier = notifier or Notifier()
         # SimpleQueue, not Queue: its put() is reentrant, so a signal handler may call it while the main
         # loop sits in get() (a Queue's lock is not reentrant: a SIGTERM then deadlocked the daemon).
         self._signals: queue.SimpleQueue[int] = queue.SimpleQueue()
-        prepare_database(settings)
-        self.engine = make_engine(settings.database.url)
+        prepare_database(config)
+        self.engine = make_engine(config.database.url)
         self.sessions = session_factory(self.engine)
         self.wakeup = Wakeup()
-        d = settings.dispatch
+        d = config.dispatch
         self.outbox = Outbox(
             self.engine,
             notify=self.wakeup.notify,
@@ -111,26 +87,25 @@ class Daemon:
                 max_attempts=d.max_attempts,
             ),
         )
-        hours = settings.hours
+        hours = config.hours  # its time zone needs a restart: the recipient filter may keep it
         self.dispatcher = Dispatcher(
             self.outbox,
-            build_policy(settings.modems, settings.dispatch, hours, self.engine),
-            settings.dispatch,
-            settings.text,
+            build_policy(config.modems, config.dispatch, hours, self.engine),
+            config.dispatch,
+            config.text.policy,
             wakeup=self.wakeup,
             guard=send_guard(
-                lambda: local_today(datetime.now(UTC), hours), operator_numbers=settings.operator_numbers or None
+                lambda: local_today(datetime.now(UTC), hours), operator_numbers=config.operator_numbers or None
             ),
             on_incoming=self._incoming,
         )
         self.scheduler = DailyScheduler(
-            self.sessions, self.outbox, campaigns=settings.campaigns, hours=hours, text=settings.text
+            self.sessions, self.outbox, campaigns=config.campaigns, hours=hours, text=config.text
         )
 
     def _receiver(self) -> Receiver:
-        # Built per use from the current settings, which SIGHUP may have replaced.
-        window = timedelta(minutes=self.settings.inbox.incomplete_after_minutes)
-        return Receiver(self.sessions, self.outbox, self.settings.text, window)
+        # Built per use from the configuration in force, which SIGHUP may have replaced.
+        return Receiver(self.sessions, self.outbox, self.config.text, self.config.inbox.incomplete_after)
 
     def _incoming(self, sms: IncomingSms) -> None:
         result = self._receiver().receive(sms, datetime.now(UTC))
@@ -156,11 +131,11 @@ class Daemon:
 
     def reload(self) -> None:
         try:
-            fresh = load_settings(self.config_path)
+            fresh = load_config(self.config_path)
         except ConfigError as exc:  # a bad file on SIGHUP must not stop a running gateway
             event(log, "reload refused: configuration invalid, keeping the running one", logging.ERROR, error=exc)
             return
-        self.settings = fresh
+        self.config = fresh
         self.dispatcher.reload(fresh.modems, build_policy(fresh.modems, fresh.dispatch, fresh.hours, self.engine))
 
     def serve(self, until: Callable[[], bool] | None = None) -> int:
@@ -168,8 +143,8 @@ class Daemon:
         from gateway.api.server import bind_api  # noqa: PLC0415 - the web stack only where it serves
 
         api = bind_api(self)  # before any send: a forbidden address or a busy port stops the daemon here
-        self.dispatcher.start(self.settings.modems)
-        wake_path = wake.socket_path(self.settings.database.url, self.settings.dispatch.wake_socket)
+        self.dispatcher.start(self.config.modems)
+        wake_path = wake.socket_path(self.config.database.url, self.config.dispatch.wake_socket)
         listener = wake.WakeListener(wake_path, self.wakeup.notify) if wake_path is not None else None
         if listener is not None:
             listener.start()  # commands in other processes (vigicommerce alert send) wake the workers
@@ -178,7 +153,7 @@ class Daemon:
         self.scheduler.every_minute(self._flush_incomplete_replies, "incomplete-replies")
         self.scheduler.start()
         self.notifier.ready(self.dispatcher.summary())
-        event(log, "gateway started", modems=len(self.settings.modems), database=self.settings.database.url)
+        event(log, "gateway started", modems=len(self.config.modems), database=mask_passwords(self.config.database.url))
         beat = watchdog_interval() or 5.0
         last_status = 0.0
         try:
@@ -220,9 +195,9 @@ def run(config_path: Path | None = None) -> int:
         # Until the daemon's own handlers are in place, a SIGTERM during start-up still means a clean exit.
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda n, _f: stop_requested.append(n))
-    settings = load_settings(config_path)
-    configure(settings.logging.level)
-    daemon = Daemon(settings, config_path)
+    config = load_config(config_path)
+    configure(config.log_level)
+    daemon = Daemon(config, config_path)
     if threading.current_thread() is threading.main_thread():
         daemon.install_signal_handlers()
     if stop_requested:

@@ -90,22 +90,19 @@ def test_sigkill_during_drain_loses_nothing(tmp_path: Path) -> None:
         kills = 0
         deadline = time.monotonic() + 240
         while True:
+            starts = log.read_text(encoding="utf-8").count("gateway started")
             daemon = start_daemon(config, log)
             try:
                 if kills < KILLS:
-                    # Kill in the middle of the drain: once this daemon has sent something (its start-up takes
-                    # from under a second to several on a loaded machine: a fixed delay often killed it before it
-                    # had claimed anything), then somewhere within a few batches.
-                    sent = len(sim.handsets.received())
-                    while len(sim.handsets.received()) == sent and daemon.poll() is None:
-                        assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
-                        time.sleep(0.01)
-                    time.sleep(rng.uniform(0.0, 0.3))
+                    # Kill somewhere in the drain: once this run sends (start-up takes longer on a loaded
+                    # machine, and a kill before the first claim would test nothing), then up to two batches in.
+                    wait_started(log, starts + 1, deadline)
+                    time.sleep(rng.uniform(0.05, 0.3))
                     daemon.send_signal(signal.SIGKILL)
                     daemon.wait(timeout=10)
                     kills += 1
                     continue
-                wait_started(log, log.read_text(encoding="utf-8").count("gateway started") + 1, deadline)
+                wait_started(log, starts + 1, deadline)
                 while time.monotonic() < deadline:
                     if len({m["recipient"] for m in sim.client.handsets()}) >= MESSAGES:
                         break

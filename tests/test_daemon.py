@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from drivers.base import IncomingSms, MessagePart
+from gateway.alerts.settings import TextSettings
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
 from gateway.replies.receive import Receiver
-from gateway.settings import TextSettings
 from gateway.storage.db import make_engine, session_factory
 from gateway.storage.migrate import upgrade
 from simulator.testing import running_simulator

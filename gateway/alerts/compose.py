@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from drivers.text import GSM7_MULTI_PART, GSM7_SINGLE_PART, UCS2_MULTI_PART, UCS2_SINGLE_PART, analyse
 from gateway.alerts.errors import InvalidAlertError, TextTooLongError
 from gateway.alerts.models import AlertStatus
+from gateway.alerts.settings import TextSettings
 from gateway.printable import printable
-from gateway.settings import TextSettings
 
 _PLACEHOLDER = re.compile(r"\{(fr|en)\}")
 

@@ -16,11 +16,11 @@ from gateway.alerts.compose import compose
 from gateway.alerts.errors import IdempotencyConflictError, NoRecipientsError
 from gateway.alerts.models import Alert, AlertRecipient
 from gateway.alerts.recipients import check_request, resolve
+from gateway.alerts.settings import TextSettings
 from gateway.alerts.types import AlertRequest, AlertResult, Preview
 from gateway.outbox.models import OutboxMessage, Priority
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
-from gateway.settings import TextSettings
 
 CHUNK = 2000
 

@@ -32,7 +32,7 @@ def create_app(context: ApiContext) -> FastAPI:
     install_handlers(app, context.errors)
     app.add_middleware(
         BodyLimits,
-        max_bytes=context.settings.http.max_body_bytes,
+        max_bytes=context.config.http.max_body_bytes,
         counter=context.errors,
         chunk_timeout=context.body_timeout_seconds,
     )

@@ -12,10 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.campaigns.daytime import local_today
+from gateway.config import GatewayConfig
 from gateway.dispatch.worker import WorkerStatus
 from gateway.outbox.store import Outbox
 from gateway.registry.settings import RegistrySettings
-from gateway.settings import Settings
 from gateway.storage import dialect
 from gateway.storage.db import session_factory
 
@@ -42,10 +42,11 @@ class ErrorCounter:
 
 @dataclass
 class ApiContext:
-    """``modem_status`` gives each modem's worker status (the dispatcher's ``statuses``); ``alive`` the
+    """``config``: the configuration in force (a reload replaces it: read it per request, never keep a part of
+    it); ``modem_status`` gives each modem's worker status (the dispatcher's ``statuses``); ``alive`` the
     dispatcher's liveness; ``clock`` the current UTC time (tests may pin it)."""
 
-    settings: Settings
+    config: GatewayConfig
     engine: Engine
     outbox: Outbox
     modem_status: Callable[[], Sequence[WorkerStatus]] = lambda: ()
@@ -66,7 +67,7 @@ class ApiContext:
 
     def today(self, now: datetime | None = None) -> date:
         """The station's local date (registrations expire on local dates)."""
-        return local_today(now or self.clock(), self.settings.hours)
+        return local_today(now or self.clock(), self.config.hours)
 
     def registry_settings(self) -> RegistrySettings:
-        return RegistrySettings.from_config(self.settings.registry)
+        return self.config.registry

@@ -11,8 +11,8 @@ from typing import Any
 
 from gateway.api.app import build_openapi, create_app
 from gateway.api.context import ApiContext
+from gateway.config import GatewayConfig
 from gateway.outbox.store import Outbox
-from gateway.settings import Settings
 from gateway.storage.db import make_engine
 
 
@@ -20,7 +20,7 @@ def document() -> dict[str, Any]:
     """The OpenAPI document (no database is opened: an in-memory engine only satisfies the context)."""
     engine = make_engine("sqlite://")
     try:
-        app = create_app(ApiContext(Settings(), engine, Outbox(engine)))
+        app = create_app(ApiContext(GatewayConfig(), engine, Outbox(engine)))
         return build_openapi(app)
     finally:
         engine.dispose()

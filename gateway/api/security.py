@@ -45,7 +45,7 @@ def authenticate(request: Request, credentials: Credentials) -> Identity:
                 "Authorization",
                 _CHALLENGE,
             )
-        if not context.settings.http.require_tokens:
+        if not context.config.http.require_tokens:
             return Identity(LOCAL_ACTOR, Role.ADMIN, "-")
         raise ApiError(
             401,

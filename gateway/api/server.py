@@ -1,7 +1,8 @@
 """Running the API inside the daemon: uvicorn in a thread, on a socket bound before the dispatcher starts.
 
-Binding first means a busy port or a forbidden address stops the daemon before it sends anything, with a
-clear message. Listening on another address than loopback is refused unless tokens are required.
+Binding first means a busy port or an address this machine does not have stops the daemon before it sends
+anything, with a clear message. (Listening beyond the loopback without tokens is refused earlier, by the
+configuration itself: ``gateway.api.settings.HttpSettings``.)
 Slow clients: uvicorn drops idle keep-alive connections after a few seconds and caps concurrent
 connections; the body middleware drops a request whose body stalls (408).
 """
@@ -9,7 +10,6 @@ connections; the body middleware drops a request whose body stalls (408).
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import socket
 import threading
@@ -19,8 +19,8 @@ import uvicorn
 
 from gateway.api.app import create_app
 from gateway.api.context import ApiContext
+from gateway.api.settings import HttpSettings
 from gateway.logs import event
-from gateway.settings import HttpSettings
 
 if TYPE_CHECKING:
     from gateway.daemon import Daemon
@@ -35,29 +35,10 @@ class ApiServerError(Exception):
     """The API cannot listen as configured; the message says what to change."""
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_http(http: HttpSettings) -> None:
-    """Refuse a configuration that would expose the API without tokens."""
-    if not is_loopback(http.host) and not http.require_tokens:
-        raise ApiServerError(
-            f"refus de démarrer : l'API écouterait sur {http.host}, une adresse autre que la boucle locale, sans "
-            'jeton ; mettez [http] require_tokens = true (recommandé) ou host = "127.0.0.1"'
-        )
-
-
 class ApiServer:
     """``bind()`` (may raise :class:`ApiServerError`), then ``start()`` serves in a thread, ``stop()`` ends it."""
 
     def __init__(self, context: ApiContext, http: HttpSettings) -> None:
-        check_http(http)
         self.http = http
         self.app = create_app(context)
         self._socket: socket.socket | None = None
@@ -127,12 +108,12 @@ class ApiServer:
 def bind_api(daemon: Daemon) -> ApiServer:
     """The daemon's API server, bound (not yet serving): raises :class:`ApiServerError` when it cannot be."""
     context = ApiContext(
-        daemon.settings,
+        daemon.config,
         daemon.engine,
         daemon.outbox,
         modem_status=daemon.dispatcher.statuses,
         alive=daemon.dispatcher.alive,
     )
-    server = ApiServer(context, daemon.settings.http)
+    server = ApiServer(context, daemon.config.http)
     server.bind()
     return server

@@ -13,13 +13,15 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.alerts.settings import TextSettings
 from gateway.campaigns.daytime import local_today
 from gateway.campaigns.models import DailyRun
 from gateway.campaigns.reminders import ReminderReport, send_due_reminders
+from gateway.campaigns.settings import CampaignSettings
+from gateway.dispatch.hours import DaytimeWindow
 from gateway.outbox.store import Outbox
 from gateway.privacy.purge import PurgeReport, purge
 from gateway.registry.members import expire_due
-from gateway.settings import CampaignSettings, HoursSettings, TextSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,7 @@ def run_daily(
     now: datetime,
     *,
     campaigns: CampaignSettings,
-    hours: HoursSettings,
+    hours: DaytimeWindow,
     text: TextSettings,
     actor: str = "system",
 ) -> DailyReport:

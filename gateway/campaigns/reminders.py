@@ -20,14 +20,15 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from gateway import audit
-from gateway.campaigns.daytime import daytime_not_before, end_of_local_day
+from gateway.alerts.settings import TextSettings
+from gateway.campaigns.daytime import end_of_local_day
 from gateway.campaigns.models import Campaign, CampaignKind, ReminderSent
 from gateway.campaigns.texts import reminder_text
+from gateway.dispatch.hours import DaytimeWindow
 from gateway.outbox.models import Priority
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
 from gateway.registry.models import Member, MemberPhone, MemberStatus
-from gateway.settings import HoursSettings, TextSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +53,16 @@ def send_due_reminders(
     now: datetime,
     today: date,
     reminder_days: Sequence[int],
-    hours: HoursSettings,
+    hours: DaytimeWindow,
     text_settings: TextSettings,
     actor: str = "system",
 ) -> ReminderReport:
-    """Enqueue every due reminder at reminder priority (daytime only) and record them; flushes, the caller
-    commits. Active members only; numbers withdrawn by STOP get nothing."""
+    """Enqueue every due reminder at reminder priority and record them; flushes, the caller commits. Active
+    members only; numbers withdrawn by STOP get nothing.
+
+    Rows carry no ``not_before``: the workers hold reminders outside the daytime window ``hours`` at the moment
+    they claim, so a window changed by a reload applies to reminders already queued. ``hours`` here only skips a
+    reminder whose expiry day ends before the next daytime start (it could never go)."""
     if not reminder_days:
         return ReminderReport(0, 0, None)
     horizon = today + timedelta(days=max(reminder_days))
@@ -96,7 +101,7 @@ def send_due_reminders(
     )
     session.add(campaign)
     session.flush()
-    not_before = daytime_not_before(now, hours)
+    next_daytime = hours.next_daytime_start(now)
     messages: list[NewMessage] = []
     records = []
     for member_id, name, expires_on, threshold in due:
@@ -106,14 +111,13 @@ def send_due_reminders(
         text = reminder_text(name, expires_on, text_settings)
         # Past its expiry day the reminder would be wrong; the outbox lets it die instead.
         expires_at = end_of_local_day(expires_on, hours)
-        if not_before is not None and expires_at <= not_before:
+        if expires_at <= next_daytime:
             continue
         messages.extend(
             NewMessage(
                 recipient=e164,
                 text=text,
                 priority=Priority.REMINDER,
-                not_before=not_before,
                 expires_at=expires_at,
                 campaign_id=campaign.id,
             )

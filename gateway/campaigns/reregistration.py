@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway import audit
 from gateway.alerts.compose import check_length, join_languages
-from gateway.campaigns.daytime import daytime_not_before
+from gateway.alerts.settings import TextSettings
 from gateway.campaigns.errors import CampaignError
 from gateway.campaigns.models import Campaign, CampaignKind
 from gateway.campaigns.texts import reregistration_text
@@ -19,7 +19,6 @@ from gateway.outbox.models import Priority
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
 from gateway.registry.models import Member, MemberPhone, MemberStatus
-from gateway.settings import HoursSettings, TextSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +39,14 @@ def launch_reregistration(
     window_to: date,
     now: datetime,
     actor: str,
-    hours: HoursSettings,
     text_settings: TextSettings,
     text_fr: str | None = None,
     text_en: str = "",
 ) -> CampaignReport:
     """Enqueue the announcement (reminder priority, daytime) to every distinct number, not withdrawn, of the
     members (active, expired or suspended; never withdrawn) whose ``expires_on`` is in
-    ``[ends_from, ends_to]``; records the campaign and an audit row, and commits."""
+    ``[ends_from, ends_to]``; records the campaign and an audit row, and commits. The workers send reminder
+    priority in the daytime window only, whatever the hour of the launch."""
     if ends_to < ends_from or window_to < window_from:
         raise CampaignError("période inversée : la date de début doit précéder la date de fin")
     if text_fr:
@@ -82,15 +81,9 @@ def launch_reregistration(
         )
         session.add(campaign)
         session.flush()
-        not_before = daytime_not_before(now, hours)
         outbox.enqueue(
             session,
-            [
-                NewMessage(
-                    recipient=n, text=text, priority=Priority.REMINDER, not_before=not_before, campaign_id=campaign.id
-                )
-                for n in numbers
-            ],
+            [NewMessage(recipient=n, text=text, priority=Priority.REMINDER, campaign_id=campaign.id) for n in numbers],
             now,
         )
         audit.record(

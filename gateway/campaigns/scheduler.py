@@ -13,28 +13,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.alerts.settings import TextSettings
 from gateway.campaigns.daily import DailyReport, last_run_day, run_daily
 from gateway.campaigns.daytime import local_today
+from gateway.campaigns.settings import CampaignSettings
+from gateway.dispatch.hours import DaytimeWindow
 from gateway.outbox.store import Outbox
-from gateway.settings import CampaignSettings, HoursSettings, TextSettings
 
 JOB_ID = "vigicommerce-daily"
 log = logging.getLogger(__name__)
 
 
-def catch_up_due(last_day: date | None, now: datetime, campaigns: CampaignSettings, hours: HoursSettings) -> bool:
+def catch_up_due(last_day: date | None, now: datetime, campaigns: CampaignSettings, hours: DaytimeWindow) -> bool:
     """Whether the start-up must run the job now: today's run is missing and its time has passed, or
     (before today's time) yesterday's run is missing too."""
     today = local_today(now, hours)
     if last_day == today:
         return False
-    local_time = now.astimezone(ZoneInfo(hours.timezone)).time()
+    local_time = now.astimezone(hours.tz).time()
     return last_day is None or local_time >= campaigns.daily_job_time or last_day < today - timedelta(days=1)
 
 
@@ -47,7 +48,7 @@ class DailyScheduler:
         outbox: Outbox,
         *,
         campaigns: CampaignSettings,
-        hours: HoursSettings,
+        hours: DaytimeWindow,
         text: TextSettings,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -55,7 +56,12 @@ class DailyScheduler:
         self._outbox = outbox
         self._campaigns, self._hours, self._text = campaigns, hours, text
         self._clock = clock
-        self.scheduler = BackgroundScheduler(timezone=ZoneInfo(hours.timezone))
+        self.scheduler = BackgroundScheduler(timezone=hours.tz)
+
+    def reconfigure(self, *, hours: DaytimeWindow, text: TextSettings) -> None:
+        """The daytime window and text settings of the next runs (a reload). The job's time and the time zone
+        of its trigger are kept: changing them needs a restart."""
+        self._hours, self._text = hours, text
 
     def run_once(self) -> DailyReport:
         """One run of the daily job now (also what the cron trigger calls)."""
@@ -79,7 +85,7 @@ class DailyScheduler:
         at = self._campaigns.daily_job_time
         self.scheduler.add_job(
             self.run_once,
-            CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(self._hours.timezone)),
+            CronTrigger(hour=at.hour, minute=at.minute, timezone=self._hours.tz),
             id=JOB_ID,
             coalesce=True,
             misfire_grace_time=24 * 3600,

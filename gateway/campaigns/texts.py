@@ -6,8 +6,8 @@ from datetime import date
 
 from gateway.alerts.compose import check_length, join_languages
 from gateway.alerts.errors import TextTooLongError
+from gateway.alerts.settings import TextSettings
 from gateway.printable import UnprintableTextError, printable
-from gateway.settings import TextSettings
 
 
 def _d(day: date) -> str:

@@ -29,7 +29,6 @@ from gateway.cli.common import (
     domain_errors,
     err,
     fail,
-    load,
     local_date,
     local_time,
     now_utc,
@@ -39,7 +38,8 @@ from gateway.cli.common import (
     read_sessions,
     sessions,
 )
-from gateway.settings import Settings
+from gateway.cli.loader import load
+from gateway.config import GatewayConfig
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -83,7 +83,7 @@ AlertIdArg = Annotated[int, typer.Argument(help="n° de l'alerte")]
 
 
 def build_request(  # noqa: PLR0917 - mirrors the command's options
-    settings: Settings,
+    settings: GatewayConfig,
     fr: str,
     en: str,
     zones: list[str] | None,
@@ -381,7 +381,7 @@ def status(
     out.print(f"Traités : {progress.percent_done} %")
 
 
-def _header(settings: Settings, alert: Alert, console: Console) -> None:
+def _header(settings: GatewayConfig, alert: Alert, console: Console) -> None:
     console.print(
         f"[bold]Alerte n° {alert.id}[/bold] ({TYPE_LABELS[alert.msg_type.value]} "
         f"{STATUS_LABELS[alert.status.value]}) du {local_time(settings, alert.created_at)} par "

@@ -11,11 +11,11 @@ import typer
 from rich.table import Table
 
 from gateway.cli import alerts, audit, campaigns, inbox, members, modems, tokens
-from gateway.cli.common import DATA_DIR, ConfigOption, JsonOption, database, err, load, out
+from gateway.cli.common import DATA_DIR, ConfigOption, JsonOption, database, err, out
+from gateway.cli.loader import config_app, load
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Passerelle SMS Vigicommerce.")
 db_app = typer.Typer(no_args_is_help=True, help="Base de données.")
-config_app = typer.Typer(no_args_is_help=True, help="Configuration.")
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(members.app, name="members")
@@ -45,19 +45,6 @@ def run(config: ConfigOption = None) -> None:
         err.print(f"[red]Serveur HTTP[/red] : {exc}")
         raise typer.Exit(2) from exc
     raise typer.Exit(code)
-
-
-@config_app.command("check")
-def config_check(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Vérifie la configuration et affiche les valeurs retenues."""
-    settings = load(config)
-    if as_json:
-        out.print_json(settings.model_dump_json())
-        return
-    out.print(
-        f"Configuration valide : {len(settings.modems)} modem(s), base {settings.database.url}, "
-        f"HTTP {settings.http.host}:{settings.http.port}"
-    )
 
 
 @db_app.command("upgrade")

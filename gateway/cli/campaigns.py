@@ -20,7 +20,6 @@ from gateway.cli.common import (
     domain_errors,
     err,
     fail,
-    load,
     local_date,
     now_utc,
     operator_name,
@@ -28,6 +27,7 @@ from gateway.cli.common import (
     outbox,
     sessions,
 )
+from gateway.cli.loader import load
 
 campaign_app = typer.Typer(no_args_is_help=True, help="Campagnes de réinscription.")
 daily_app = typer.Typer(no_args_is_help=True, help="Tâche quotidienne (expirations, rappels, purge).")
@@ -106,7 +106,6 @@ def reregistration(  # noqa: PLR0917 - typer declares options as parameters
                 window_to=closes,
                 now=now_utc(),
                 actor=operator_name(operator),
-                hours=settings.hours,
                 text_settings=settings.text,
                 text_fr=fr,
                 text_en=en,

@@ -1,4 +1,6 @@
-"""What every command group shares: consoles, common options, settings, database access and error reporting.
+"""What every command group shares: consoles, common options, database access and error reporting.
+
+The configuration comes from ``gateway.cli.loader``, the CLI's only door to the file's schema.
 
 Messages for operators are in French. Errors say what is wrong and what to do, and exit non-zero: 2 for bad
 input or configuration (nothing was written), 1 for other failures (database, daemon unreachable, refusal).
@@ -19,14 +21,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from gateway.settings import ConfigError, Settings, load_settings
-
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from gateway.config import GatewayConfig
     from gateway.outbox.store import Outbox
-    from gateway.registry.settings import RegistrySettings
 
 out = Console()
 # Messages on stderr are not wrapped by rich: the terminal wraps them, and a command quoted in a message stays
@@ -51,17 +51,12 @@ YES_WORDS = frozenset({"o", "oui", "y", "yes"})
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print ``message`` (markup allowed) on stderr and exit with ``code`` (2: bad input, 1: other failure)."""
-    err.print(message)
+    """Print ``message`` (markup allowed) on stderr, passwords masked, and exit with ``code`` (2: bad input,
+    1: other failure)."""
+    from gateway.redact import mask_passwords  # noqa: PLC0415
+
+    err.print(mask_passwords(message))
     raise typer.Exit(code)
-
-
-def load(config: Path | None) -> Settings:
-    """The settings, or exit 2 with the configuration error explained."""
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        fail(f"[red]Configuration invalide[/red] : {escape(str(exc))}")
 
 
 def operator_name(value: str | None) -> str:
@@ -81,31 +76,22 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def local_date(settings: Settings, now: datetime) -> date:
+def local_date(settings: GatewayConfig, now: datetime) -> date:
     """The station's calendar date at ``now`` (registrations expire on local dates)."""
     from gateway.campaigns.daytime import local_today  # noqa: PLC0415
 
     return local_today(now, settings.hours)
 
 
-def local_time(settings: Settings, moment: datetime | None) -> str:
+def local_time(settings: GatewayConfig, moment: datetime | None) -> str:
     """A stored UTC time as the operators read it: local, to the minute; empty for None."""
     if moment is None:
         return ""
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
-
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(settings.hours.timezone)).strftime("%d/%m/%Y %H:%M")
+    return aware.astimezone(settings.hours.tz).strftime("%d/%m/%Y %H:%M")
 
 
-def registry_settings(settings: Settings) -> RegistrySettings:
-    """The register's plain parameters built from the configuration."""
-    from gateway.registry.settings import RegistrySettings  # noqa: PLC0415
-
-    return RegistrySettings.from_config(settings.registry)
-
-
-def _check_schema(settings: Settings, engine: Engine) -> None:
+def _check_schema(settings: GatewayConfig, engine: Engine) -> None:
     from gateway.storage import migrate  # noqa: PLC0415
 
     found, wanted = migrate.current_engine(engine), migrate.head()
@@ -117,7 +103,7 @@ def _check_schema(settings: Settings, engine: Engine) -> None:
 
 
 @contextlib.contextmanager
-def database(settings: Settings) -> Iterator[Engine]:
+def database(settings: GatewayConfig) -> Iterator[Engine]:
     """An engine on the configured database, disposed of afterwards.
 
     Exits 2 when the SQLite file does not exist (rather than creating an empty one) or the schema is not
@@ -146,7 +132,7 @@ def database(settings: Settings) -> Iterator[Engine]:
         engine.dispose()
 
 
-def outbox(engine: Engine, settings: Settings) -> Outbox:
+def outbox(engine: Engine, settings: GatewayConfig) -> Outbox:
     """The outbox, poking the running daemon after each commit that queued messages (gateway.wake)."""
     from gateway import wake  # noqa: PLC0415
     from gateway.outbox.store import Outbox  # noqa: PLC0415

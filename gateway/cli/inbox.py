@@ -15,11 +15,11 @@ from gateway.cli.common import (
     LimitOption,
     database,
     domain_errors,
-    load,
     local_time,
     out,
     read_sessions,
 )
+from gateway.cli.loader import load
 
 EXCERPT = 50
 

@@ -25,17 +25,16 @@ from gateway.cli.common import (
     domain_errors,
     err,
     fail,
-    load,
     local_date,
     local_time,
     now_utc,
     operator_name,
     out,
     read_sessions,
-    registry_settings,
     sessions,
 )
-from gateway.settings import Settings
+from gateway.cli.loader import load
+from gateway.config import GatewayConfig
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -46,7 +45,7 @@ app = typer.Typer(no_args_is_help=True, help="Registre des adhérents.")
 MAX_ERRORS_SHOWN = 50
 
 
-def load_reference(settings: Settings, data_dir: Path) -> None:
+def load_reference(settings: GatewayConfig, data_dir: Path) -> None:
     from gateway.registry.reference import load_reference as upsert  # noqa: PLC0415
 
     with database(settings) as engine, sessions(engine).begin() as session:
@@ -110,7 +109,7 @@ def import_csv(  # noqa: PLR0917 - typer declares options as parameters
                 dry_run=dry_run,
                 partial=partial,
                 on_progress=on_progress,
-                settings=registry_settings(settings),
+                settings=settings.registry,
             )
     errors = [{"line": e.line, "siren": e.siren, "reason": e.reason} for e in report.errors]
     if as_json:
@@ -229,7 +228,7 @@ def list_(  # noqa: PLR0917 - typer declares options as parameters
             zone=zone,
             status=MemberStatus(status.value) if status else None,
             limit=limit,
-            settings=registry_settings(settings),
+            settings=settings.registry,
         )
         rows = [member_dict(m) for m in found]
     if as_json:
@@ -347,7 +346,7 @@ def renew(
             today=local_date(settings, now),
             now=now,
             actor=operator_name(operator),
-            settings=registry_settings(settings),
+            settings=settings.registry,
         )
         data = member_dict(member)
     if as_json:
@@ -400,7 +399,7 @@ def withdraw(  # noqa: PLR0917 - typer declares options as parameters
 
 
 def _withdraw_number(
-    settings: Settings, number: str, reason: str, operator: str | None, *, yes: bool, as_json: bool
+    settings: GatewayConfig, number: str, reason: str, operator: str | None, *, yes: bool, as_json: bool
 ) -> None:
     from sqlalchemy import select  # noqa: PLC0415
 
@@ -408,7 +407,7 @@ def _withdraw_number(
     from gateway.registry.models import MemberPhone  # noqa: PLC0415
     from gateway.registry.phones import parse_phone  # noqa: PLC0415
 
-    reg = registry_settings(settings)
+    reg = settings.registry
     with domain_errors():
         e164 = parse_phone(number, default_region=reg.default_region, test_ranges=reg.test_ranges).e164
     with database(settings) as engine, domain_errors():

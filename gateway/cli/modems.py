@@ -14,8 +14,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gateway.cli.common import ConfigOption, JsonOption, fail, load, out
-from gateway.settings import Settings
+from gateway.cli.common import ConfigOption, JsonOption, fail, out
+from gateway.cli.loader import load
+from gateway.config import GatewayConfig
 
 TIMEOUT_SECONDS = 5.0
 TokenOption = Annotated[
@@ -40,7 +41,7 @@ COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def base_url(settings: Settings) -> str:
+def base_url(settings: GatewayConfig) -> str:
     """Where the daemon listens, as a client reaches it (a wildcard bind is reached on the loopback)."""
     host = settings.http.host
     if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - a wildcard bind, not ours: we only connect

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gateway.cli.common import ConfigOption, JsonOption, database, err, load, out
+from gateway.cli.common import ConfigOption, JsonOption, database, err, out
+from gateway.cli.loader import load
 
 app = typer.Typer(no_args_is_help=True, help="Jetons d'accès à l'API HTTP.")
 ActorOption = Annotated[str, typer.Option(help="auteur inscrit au journal d'audit")]

@@ -20,16 +20,9 @@ from sqlalchemy.orm import Session
 
 from gateway.dispatch.hours import MARIGOT
 from gateway.dispatch.models import SimRecipient, SimUsage
+from gateway.dispatch.settings import SimBudget
 from gateway.storage import dialect
 from gateway.storage.db import session_factory
-
-
-@dataclass(frozen=True)
-class SimBudget:
-    """None means unlimited at that scale."""
-
-    messages_per_day: int | None = None
-    recipients_per_month: int | None = None
 
 
 @dataclass(frozen=True)

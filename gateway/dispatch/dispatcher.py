@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,17 +24,16 @@ from drivers.base import (
     ModemEvent,
     ModemState,
     ModemStateChanged,
+    TextPolicy,
 )
 from drivers.settings import PortSettings
-from gateway.dispatch.budgets import SimBudget
 from gateway.dispatch.policy import SendPolicy
+from gateway.dispatch.settings import DispatchSettings, ModemSettings
 from gateway.dispatch.wakeup import Wakeup
 from gateway.dispatch.worker import ModemWorker, WorkerConfig, WorkerStatus
 from gateway.logs import event
-from gateway.outbox.models import Priority
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import SendGuard
-from gateway.settings import DispatchSettings, ModemSettings, TextSettings
 
 log = logging.getLogger(__name__)
 
@@ -43,26 +42,11 @@ MAINTENANCE_SECONDS = 5.0
 # unmatched reports are tried again at each maintenance tick for this long.
 UNMATCHED_REPORT_SECONDS = 120.0
 IncomingHandler = Callable[[IncomingSms], None]
-ModemFactory = Callable[[ModemSettings, Callable[[ModemEvent], None]], Modem]
+ModemFactory = Callable[[PortSettings, Callable[[ModemEvent], None]], Modem]
 
 
-def port_settings(modem: ModemSettings) -> PortSettings:
-    return PortSettings(
-        device=modem.device,
-        modem_id=modem.id,
-        baudrate=modem.baudrate,
-        pin=modem.pin,
-        smsc=modem.smsc,
-        rtscts=modem.rtscts,
-        dsrdtr=modem.dsrdtr,
-        xonxoff=modem.xonxoff,
-        command_timeout=modem.command_timeout,
-        submit_timeout=modem.submit_timeout,
-    )
-
-
-def at_modem_factory(modem: ModemSettings, on_event: Callable[[ModemEvent], None]) -> Modem:
-    return AtModem(port_settings(modem), on_event)
+def at_modem_factory(port: PortSettings, on_event: Callable[[ModemEvent], None]) -> Modem:
+    return AtModem(port, on_event)
 
 
 @dataclass
@@ -78,7 +62,7 @@ class Dispatcher:
         outbox: Outbox,
         policy: SendPolicy,
         dispatch: DispatchSettings,
-        text: TextSettings,
+        text_policy: TextPolicy,
         *,
         wakeup: Wakeup | None = None,
         modem_factory: ModemFactory = at_modem_factory,
@@ -88,7 +72,7 @@ class Dispatcher:
         self.outbox = outbox
         self.policy = policy
         self.dispatch = dispatch
-        self.text = text
+        self.text_policy = text_policy
         self.wakeup = wakeup or Wakeup()
         self.modem_factory = modem_factory
         self.guard = guard
@@ -103,7 +87,7 @@ class Dispatcher:
 
     # -- lifecycle --------------------------------------------------------------------------------
 
-    def start(self, modems: list[ModemSettings]) -> None:
+    def start(self, modems: Sequence[ModemSettings]) -> None:
         # We are the only dispatcher on this database at start-up: every claim left is a dead worker's.
         recovered = self.outbox.recover_stale(timedelta(0), _now())
         if recovered:
@@ -119,24 +103,22 @@ class Dispatcher:
         config = WorkerConfig(
             batch_size=d.batch_size,
             use_cmms=d.use_cmms,
-            text_policy=self.text.policy,
+            text_policy=self.text_policy,
             reopen_backoff=Backoff(initial=d.reopen_initial_seconds, max=d.reopen_max_seconds),
             late_result_hold=timedelta(seconds=d.late_result_window_seconds),
-            resend_ambiguous=frozenset(Priority[name.upper()] for name in d.resend_ambiguous),
+            resend_ambiguous=d.resend_ambiguous,
             same_failures=d.sick_after_same_failures,
             device_poll_seconds=d.device_poll_seconds,
-            budget=SimBudget(
-                messages_per_day=modem.budget_messages_per_day, recipients_per_month=modem.budget_recipients_per_month
-            ),
+            budget=modem.budget,
         )
         worker = ModemWorker(
-            self.modem_factory(modem, self._on_event),
+            self.modem_factory(modem.port, self._on_event),
             self.outbox,
             self.policy,
             self.wakeup.mailbox(),
             config,
             guard=self.guard,
-            device=modem.device,
+            device=modem.port.device,
             peers=self.statuses,
             worker_id=f"{modem.id}@{id(self):x}",
         )
@@ -168,7 +150,7 @@ class Dispatcher:
         if self._maintenance is not None:
             self._maintenance.join(timeout=2)
 
-    def reload(self, modems: list[ModemSettings], policy: SendPolicy | None = None) -> None:
+    def reload(self, modems: Sequence[ModemSettings], policy: SendPolicy | None = None) -> None:
         """Apply a new modem list (SIGHUP): changed or removed modems stop and hand their claims back,
         new ones start; queued work is untouched."""
         if policy is not None:
@@ -274,7 +256,8 @@ class Dispatcher:
         with self._lock:
             running = list(self._running.values())
         for r in running:
-            patience = r.settings.submit_timeout + 4 * r.settings.command_timeout + 60
+            port = r.settings.port
+            patience = port.submit_timeout + 4 * port.command_timeout + 60
             if not r.thread.is_alive() or time.monotonic() - r.worker.status.last_tick > patience:
                 return False
         return True

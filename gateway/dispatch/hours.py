@@ -4,31 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-if TYPE_CHECKING:
-    from gateway.settings import HoursSettings
 
 MARIGOT = ZoneInfo("America/Marigot")
 
 
 @dataclass(frozen=True)
 class DaytimeWindow:
-    """``[start, end)`` each local day. ``start > end`` means a window across midnight (e.g. 22:00-06:00)."""
+    """``[start, end)`` each local day, in the station's time zone ``tz`` (the ``[hours]`` section).
+
+    ``start > end`` is a window across midnight (e.g. 22:00-06:00): every rule that reads the window (the workers'
+    hold on reminders, the reminders' expiry check) goes through :meth:`is_daytime` and
+    :meth:`next_daytime_start`, which both handle it. Only an empty window is refused, here, so that the
+    configuration check and the code share one message."""
 
     start: time = time(8, 0)
     end: time = time(20, 0)
     tz: ZoneInfo = field(default=MARIGOT)
 
-    @classmethod
-    def from_config(cls, hours: HoursSettings) -> DaytimeWindow:
-        """The window of the ``[hours]`` section of the configuration."""
-        return cls(hours.daytime_start, hours.daytime_end, ZoneInfo(hours.timezone))
-
     def __post_init__(self) -> None:
         if self.start == self.end:
-            raise ValueError("daytime start and end must differ")
+            raise ValueError(
+                "daytime_start et daytime_end sont égales : la fenêtre de jour serait vide ; donnez deux heures "
+                "différentes, par exemple 08:00:00 et 20:00:00 (une fenêtre peut passer minuit : 22:00:00 et 06:00:00)"
+            )
 
     def is_daytime(self, now: datetime) -> bool:
         """Whether ``now`` (an aware datetime) falls inside the window, in local time."""

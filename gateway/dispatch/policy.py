@@ -9,12 +9,15 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+
+from sqlalchemy.engine import Engine
 
 from gateway.dispatch.budgets import SimBudgets
 from gateway.dispatch.hours import DaytimeWindow
-from gateway.dispatch.ratelimit import RateLimits
+from gateway.dispatch.ratelimit import ModemLimits, RateLimits
+from gateway.dispatch.settings import DispatchSettings, ModemSettings
 from gateway.outbox.models import Priority
 
 ALWAYS = frozenset({Priority.ALERT, Priority.OPERATIONAL})
@@ -63,3 +66,21 @@ class SendPolicy:
 
     def next_daytime_in(self, now: datetime) -> float:
         return math.inf if self.window.is_daytime(now) else self.window.seconds_until_daytime(now)
+
+
+def rate_limits(modems: Sequence[ModemSettings], dispatch: DispatchSettings) -> RateLimits:
+    """Each modem's operator limits and the overall cap of ``[dispatch] overall_per_minute``."""
+    overall = ModemLimits(per_minute=dispatch.overall_per_minute) if dispatch.overall_per_minute else None
+    return RateLimits({m.id: m.limits for m in modems}, overall)
+
+
+def build_policy(
+    modems: Sequence[ModemSettings], dispatch: DispatchSettings, window: DaytimeWindow, engine: Engine | None = None
+) -> SendPolicy:
+    """The send policy the configuration describes: each modem's limits, the overall cap, the daytime window,
+    and (given the database) the SIMs' budgets and sticky recipients."""
+    budgets = None
+    if engine is not None:
+        # Keyed by IMSI, filled in as each modem opens and tells which SIM it holds.
+        budgets = SimBudgets(engine, {}, tz=window.tz)
+    return SendPolicy(rate_limits(modems, dispatch), window, budgets)

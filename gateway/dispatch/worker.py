@@ -29,7 +29,6 @@ from drivers.backoff import Backoff
 from drivers.base import Modem, Resume, SubmitResult, TextPolicy
 from drivers.errors import ModemError, ModemGone, PartialSubmit
 from drivers.text import analyse
-from gateway.dispatch.budgets import SimBudget
 from gateway.dispatch.claim import ClaimPlan, plan_claim
 from gateway.dispatch.failures import Failure, classify
 from gateway.dispatch.health import ModemHealth
@@ -37,6 +36,7 @@ from gateway.dispatch.journal import OutcomeJournal
 from gateway.dispatch.link import ModemLink, WorkerStatus
 from gateway.dispatch.outcomes import RESUME_TRIES, Action, after_failure
 from gateway.dispatch.policy import SendPolicy
+from gateway.dispatch.settings import SimBudget
 from gateway.dispatch.wakeup import Mailbox
 from gateway.logs import event
 from gateway.outbox.models import Priority

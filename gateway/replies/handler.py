@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.alerts.compose import check_length, join_languages
+from gateway.alerts.settings import TextSettings
 from gateway.inbox.models import InboxKind, InboxMessage
 from gateway.inbox.store import latest_alert_for
 from gateway.outbox.models import Priority
@@ -20,7 +21,6 @@ from gateway.registry.errors import RegistryError
 from gateway.registry.members import withdraw_number
 from gateway.registry.phones import parse_phone
 from gateway.replies.stop import is_stop_request
-from gateway.settings import TextSettings
 
 CONFIRMATION_FR = (
     "Vigicommerce : votre numéro est retiré, vous ne recevrez plus d'alertes SMS. "

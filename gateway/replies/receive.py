@@ -11,10 +11,10 @@ from typing import TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import IncomingSms
+from gateway.alerts.settings import TextSettings
 from gateway.inbox.reassembly import FragmentRaceError, Reassembled, add_part, take_incomplete
 from gateway.outbox.store import Outbox
 from gateway.replies.handler import IncomingResult, handle_incoming
-from gateway.settings import TextSettings
 
 _ATTEMPTS = 3  # a FragmentRaceError (PostgreSQL only) is retried; it means another writer just won
 T = TypeVar("T")

@@ -11,15 +11,18 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from gateway.daemon import build_policy
+from drivers.settings import PortSettings
 from gateway.dispatch.dispatcher import Dispatcher
+from gateway.dispatch.hours import DaytimeWindow
+from gateway.dispatch.policy import build_policy
+from gateway.dispatch.ratelimit import ModemLimits
+from gateway.dispatch.settings import DispatchSettings, ModemSettings, SimBudget
 from gateway.dispatch.wakeup import Wakeup
 from gateway.outbox.models import Priority
 from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.states import MessageState
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
-from gateway.settings import DispatchSettings, HoursSettings, ModemSettings, TextSettings
 from gateway.storage.db import make_engine
 from gateway.storage.migrate import upgrade
 from simulator.app import Simulator
@@ -62,12 +65,12 @@ def rig(
     night: bool = False,
     submit_timeout: float = 5.0,
     late_window: float = 0.5,
-    budgets: dict[int, dict[str, int]] | None = None,
+    budgets: dict[int, SimBudget] | None = None,
     db_dir: Path | None = None,
     **sim_options: Any,
 ) -> Iterator[Rig]:
-    """``budgets`` maps a modem index to its budget keys (``budget_messages_per_day``, ...); ``db_dir`` puts
-    the database elsewhere than ``tmp_path`` (a small filesystem, to fill it)."""
+    """``budgets`` maps a modem index to its SIM budget; ``db_dir`` puts the database elsewhere than
+    ``tmp_path`` (a small filesystem, to fill it)."""
     url = f"sqlite:///{(db_dir or tmp_path) / 'gateway.db'}"
     upgrade(url)
     engine = make_engine(url)
@@ -81,18 +84,14 @@ def rig(
         settings = [
             ModemSettings(
                 id=h.name,
-                device=h.device_path,
-                command_timeout=2.0,
-                submit_timeout=submit_timeout,
-                per_minute=per_minute,
-                per_hour=per_minute * 60,
-                per_day=per_minute * 1440,
-                **(budgets or {}).get(i, {}),
-            )  # type: ignore[arg-type]
+                port=PortSettings(h.device_path, modem_id=h.name, command_timeout=2.0, submit_timeout=submit_timeout),
+                limits=ModemLimits(per_minute, per_minute * 60, per_minute * 1440),
+                budget=(budgets or {}).get(i, SimBudget()),
+            )
             for i, h in enumerate(sim.modems)
         ]
         # A window that is never (night=True) or always daytime, so the tests do not depend on the hour.
-        hours = HoursSettings(daytime_start=dtime(0, 0), daytime_end=dtime(0, 1) if night else dtime(23, 59, 59))
+        hours = DaytimeWindow(dtime(0, 0), dtime(0, 1) if night else dtime(23, 59, 59))
         dispatch = DispatchSettings(
             batch_size=batch_size,
             reopen_initial_seconds=0.1,
@@ -104,7 +103,7 @@ def rig(
             outbox,
             build_policy(settings, dispatch, hours, engine),
             dispatch,
-            TextSettings(policy="exact"),
+            "exact",
             wakeup=wakeup,
         )
         dispatcher.start(settings)

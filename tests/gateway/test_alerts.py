@@ -23,6 +23,7 @@ from gateway.alerts.errors import (
 )
 from gateway.alerts.fanout import create_alert, preview_alert
 from gateway.alerts.models import Alert, AlertRecipient, AlertStatus, AlertType
+from gateway.alerts.settings import TextSettings
 from gateway.alerts.tracking import alert_progress, cancel_alert
 from gateway.alerts.types import AlertRequest, Target
 from gateway.audit import entries
@@ -34,7 +35,6 @@ from gateway.registry.csv_io import import_members
 from gateway.registry.models import Member, MemberPhone, MemberStatus
 from gateway.registry.records import MemberInput
 from gateway.registry.reference import load_reference
-from gateway.settings import TextSettings
 from gateway.storage.base import Base
 from gateway.storage.db import make_engine, session_factory
 

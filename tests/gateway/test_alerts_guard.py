@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gateway.alerts.fanout import create_alert
 from gateway.alerts.guard import is_still_allowed, recipient_filter
 from gateway.alerts.models import AlertStatus
+from gateway.alerts.settings import TextSettings
 from gateway.alerts.types import AlertRequest, Target
 from gateway.campaigns.reregistration import launch_reregistration
 from gateway.outbox.states import MessageState
@@ -19,7 +20,6 @@ from gateway.outbox.store import Outbox
 from gateway.registry import members as m
 from gateway.registry.records import MemberInput
 from gateway.registry.reference import load_reference
-from gateway.settings import HoursSettings, TextSettings
 from gateway.storage import migrate
 from gateway.storage.db import make_engine, session_factory
 
@@ -114,7 +114,6 @@ def test_operational_always_and_campaigns_until_stop(world: tuple[Session, Outbo
         window_to=TODAY + timedelta(days=30),
         now=NOW,
         actor="ccism",
-        hours=HoursSettings(),
         text_settings=TEXT,
     )
     view = outbox.get(1)

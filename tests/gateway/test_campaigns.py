@@ -12,28 +12,30 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.alerts.settings import TextSettings
 from gateway.audit import entries
 from gateway.campaigns.daily import last_run_day, run_daily
-from gateway.campaigns.daytime import daytime_not_before, local_today
+from gateway.campaigns.daytime import local_today
 from gateway.campaigns.errors import CampaignError
 from gateway.campaigns.models import ReminderSent
 from gateway.campaigns.reminders import due_threshold, send_due_reminders
 from gateway.campaigns.reregistration import launch_reregistration
 from gateway.campaigns.scheduler import DailyScheduler, catch_up_due
+from gateway.campaigns.settings import CampaignSettings
+from gateway.dispatch.hours import DaytimeWindow
 from gateway.outbox.models import OutboxMessage, Priority
 from gateway.outbox.store import Outbox
 from gateway.registry import members as m
 from gateway.registry.models import Member, MemberStatus
 from gateway.registry.records import MemberInput, add_years
 from gateway.registry.reference import load_reference
-from gateway.settings import CampaignSettings, HoursSettings, TextSettings
 from gateway.storage import migrate
 from gateway.storage.db import make_engine, session_factory
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # 11:00 in Saint-Martin
 TODAY = date(2026, 11, 27)
-HOURS, TEXT, CAMPAIGNS = HoursSettings(), TextSettings(), CampaignSettings()
+HOURS, TEXT, CAMPAIGNS = DaytimeWindow(), TextSettings(), CampaignSettings()
 DAYS = [60, 30, 7]
 
 
@@ -136,19 +138,33 @@ def test_renewal_starts_a_new_cycle_and_withdrawn_numbers_get_nothing(
         assert reminders(s, outbox, TODAY + timedelta(days=1)) == 0
 
 
-def test_reminders_queued_at_night_wait_for_daytime(factory: sessionmaker[Session], outbox: Outbox) -> None:
+def test_reminders_queued_at_night_are_held_by_the_window_not_by_the_row(
+    factory: sessionmaker[Session], outbox: Outbox
+) -> None:
+    """The workers apply the daytime window when they claim (a reload may change it): the row itself carries no
+    ``not_before`` that an old window would have fixed."""
     night = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)  # 02:00 local
-    assert daytime_not_before(night, HOURS) == datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # 08:00 local
-    assert daytime_not_before(NOW, HOURS) is None
     late = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)  # 21:00 local on the 27th
-    assert daytime_not_before(late, HOURS) == datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     assert local_today(late, HOURS) == date(2026, 11, 27)
     with factory() as s:
         member(s, "246341275", TODAY + timedelta(days=30), ["+33639980001"])
         reminders(s, outbox, TODAY, now=night)
         (row,) = rows(s)
-        assert row.not_before == datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+        assert row.not_before is None and row.priority == Priority.REMINDER
         assert row.expires_at is not None and row.expires_at.date() == TODAY + timedelta(days=31)
+    assert outbox.claim("w", "m0", limit=5, now=night, priorities=frozenset({Priority.ALERT})) == []
+    assert len(outbox.claim("w", "m0", limit=5, now=night, priorities=frozenset(Priority))) == 1
+
+
+def test_a_reminder_that_could_only_go_after_its_expiry_is_not_queued(
+    factory: sessionmaker[Session], outbox: Outbox
+) -> None:
+    evening = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)  # 21:00 local on the 27th: next daytime is the 28th
+    with factory() as s:
+        member(s, "246341275", TODAY, ["+33639980001"])  # expires today: the reminder could never go
+        assert reminders(s, outbox, TODAY, now=evening) == 0
+        member(s, "078984705", TODAY + timedelta(days=1), ["+33639980002"])
+        assert reminders(s, outbox, TODAY, now=evening) == 1
 
 
 def test_reregistration_campaign_one_message_per_distinct_number(
@@ -170,7 +186,6 @@ def test_reregistration_campaign_one_message_per_distinct_number(
             window_to=date(2026, 12, 31),
             now=NOW,
             actor="ccism.martin",
-            hours=HOURS,
             text_settings=TEXT,
         )
         assert (report.members, report.messages) == (2, 2)
@@ -190,7 +205,6 @@ def test_reregistration_campaign_one_message_per_distinct_number(
                 window_to=TODAY,
                 now=NOW,
                 actor="x",
-                hours=HOURS,
                 text_settings=TEXT,
             )
 

@@ -14,10 +14,10 @@ from gateway.audit.models import AuditEntry
 from gateway.campaigns.daytime import local_today
 from gateway.cli.alerts import watch_progress
 from gateway.cli.common import now_utc
+from gateway.dispatch.hours import DaytimeWindow
 from gateway.outbox.models import OutboxMessage
 from gateway.outbox.states import MessageState
 from gateway.registry.targeting import recipients
-from gateway.settings import HoursSettings
 from tests.gateway.test_cli_support import Cli, cli_fixture, template_db_fixture  # noqa: F401 - fixtures
 
 TEXT = "Deux individus suspects rue de Hollande, vigilance."
@@ -25,7 +25,7 @@ TARGET = ["--zone", "marigot", "--category", "bijouterie"]
 
 
 def expected_numbers(cli: Cli, **target: object) -> set[str]:
-    today = local_today(now_utc(), HoursSettings())
+    today = local_today(now_utc(), DaytimeWindow())
     with cli.session() as session:
         return {r.e164 for r in recipients(session, today=today, **target)}  # type: ignore[arg-type]
 

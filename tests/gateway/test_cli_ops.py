@@ -46,11 +46,11 @@ def test_missing_config_file_and_bad_key_exit_2(tmp_path: Path) -> None:
     runner = CliRunner()
     missing = runner.invoke(app, ["members", "list", "--config", str(tmp_path / "nope.toml")])
     assert missing.exit_code == 2
-    assert "no such configuration file" in missing.stderr
+    assert "fichier de configuration introuvable" in missing.stderr
     bad = write_config(tmp_path / "bad.toml", tmp_path / "g.db", tables="[http]\nprot = 8080\n")
     result = runner.invoke(app, ["alert", "list", "--config", str(bad)])
     assert result.exit_code == 2
-    assert "http.prot: unknown key" in result.stderr
+    assert "http.prot : clé inconnue" in result.stderr
 
 
 def test_missing_database_exits_2_and_creates_nothing(tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ import pytest
 from gateway.alerts.compose import check_length, compose, join_languages
 from gateway.alerts.errors import InvalidAlertError, TextTooLongError
 from gateway.alerts.models import AlertStatus
+from gateway.alerts.settings import TextSettings
 from gateway.campaigns.texts import custom_text, reminder_text
 from gateway.printable import UnprintableTextError
-from gateway.settings import TextSettings
 
 TEXT = TextSettings()
 

@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gateway.dispatch.settings import SimBudget
 from gateway.outbox.models import Priority
 from gateway.outbox.states import MessageState
 from tests.gateway.dispatch_harness import rig
@@ -152,7 +153,7 @@ def test_recipients_stick_to_the_sim_that_first_texted_them(tmp_path: Path) -> N
 
 
 def test_sim_over_its_daily_budget_sends_alerts_only(tmp_path: Path) -> None:
-    with rig(tmp_path, modems=1, budgets={0: {"budget_messages_per_day": 2}}) as r:
+    with rig(tmp_path, modems=1, budgets={0: SimBudget(messages_per_day=2)}) as r:
         routine = [r.enqueue(number(i), f"routine {i}") for i in range(5)]
         # Two sent (the whole budget) and three left: wait for both, or an alert could preempt a claimed one.
         r.wait(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.alerts.fanout import create_alert
 from gateway.alerts.models import Alert, AlertRecipient
+from gateway.alerts.settings import TextSettings
 from gateway.alerts.types import AlertRequest, Target
 from gateway.audit import entries
 from gateway.inbox.models import InboxMessage
@@ -26,7 +27,6 @@ from gateway.registry.models import MemberPhone
 from gateway.registry.records import MemberInput
 from gateway.registry.reference import load_reference
 from gateway.replies.handler import handle_incoming
-from gateway.settings import TextSettings
 from gateway.storage import migrate
 from gateway.storage.db import make_engine, session_factory
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from drivers.base import IncomingSms, MessagePart
+from gateway.alerts.settings import TextSettings
 from gateway.inbox.models import InboxFragment, InboxMessage
 from gateway.inbox.reassembly import join_parts, missing_marker
 from gateway.outbox.store import Outbox
 from gateway.replies.receive import Receiver
-from gateway.settings import TextSettings
 from gateway.storage import migrate
 from gateway.storage.db import make_engine, session_factory
 

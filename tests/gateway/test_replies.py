@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.alerts.fanout import create_alert
+from gateway.alerts.settings import TextSettings
 from gateway.alerts.types import AlertRequest, Target
 from gateway.audit import entries
 from gateway.inbox.models import InboxKind
@@ -23,7 +24,6 @@ from gateway.registry.records import MemberInput
 from gateway.registry.reference import load_reference
 from gateway.replies.handler import handle_incoming, list_replies
 from gateway.replies.stop import is_stop_request
-from gateway.settings import TextSettings
 from gateway.storage import migrate
 from gateway.storage.db import make_engine, session_factory
 

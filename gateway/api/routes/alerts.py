@@ -253,7 +253,7 @@ def _submit(
     context: ApiContext, alert: AlertRequest, dry_run: bool, key: str | None, response: Response
 ) -> AlertAccepted | AlertPreviewOut:
     now = context.now()
-    text, operators = context.settings.text, context.settings.operator_numbers
+    text, operators = context.config.text, context.config.operator_numbers
     if dry_run:
         with context.read_sessions.begin() as session:
             preview = preview_alert(

@@ -40,7 +40,7 @@ def post_message(body: MessageIn, context: Context, identity: Sender) -> Message
         e164 = parse_phone(raw, default_region=reg.default_region, test_ranges=reg.test_ranges).e164
         if e164 not in numbers:
             numbers.append(e164)
-    composed = check_length(body.text, context.settings.text)
+    composed = check_length(body.text, context.config.text)
     now = context.now()
     with context.sessions.begin() as session:
         ids = context.outbox.enqueue(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -108,7 +107,7 @@ def inbox(
 
 
 def start_of_local_day(context: ApiContext, now: datetime) -> datetime:
-    return datetime.combine(context.today(now), time(0), ZoneInfo(context.settings.hours.timezone)).astimezone(UTC)
+    return datetime.combine(context.today(now), time(0), context.config.hours.tz).astimezone(UTC)
 
 
 @router.get("/modems", response_model=ModemList, responses=responses(401, 403, 503))
@@ -145,7 +144,7 @@ def modems(context: Context, _identity: Reader) -> ModemList:
                 retried=s.retried,
                 last_error=s.last_error,
                 reopen_at=s.reopen_at,
-                budget=_budget(s, context.settings.dispatch.budget_warn_fraction),
+                budget=_budget(s, context.config.dispatch.budget_warn_fraction),
             )
         )
     return ModemList(items=items)

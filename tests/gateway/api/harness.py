@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,13 +18,13 @@ from gateway.api.context import ApiContext
 from gateway.api.server import ApiServer
 from gateway.auth.roles import Role
 from gateway.auth.tokens import create_token
+from gateway.config import GatewayConfig
 from gateway.dispatch.worker import WorkerStatus
 from gateway.outbox.store import Outbox
 from gateway.registry.fiction import siren_from
 from gateway.registry.members import create_member
 from gateway.registry.records import MemberInput
 from gateway.registry.reference import load_reference
-from gateway.settings import Settings
 from gateway.storage.db import make_engine, session_factory
 from gateway.storage.migrate import upgrade_engine
 
@@ -82,15 +83,15 @@ def build(
         for role in Role:
             tokens[role] = create_token(session, f"agent-{role.value}", role, now=NOW, actor="test").token
     modems = [WorkerStatus("m0", state="open", info=ModemInfo("m0", "SIM", "VM", "1", "35", "208", "Orange", 21, True))]
-    settings = Settings(**overrides)  # type: ignore[arg-type]
-    context = ApiContext(settings, engine, Outbox(engine), modem_status=lambda: modems, clock=lambda: NOW)
+    config = GatewayConfig(**overrides)  # type: ignore[arg-type]
+    context = ApiContext(config, engine, Outbox(engine), modem_status=lambda: modems, clock=lambda: NOW)
     return context, engine, tokens, sirens, modems
 
 
 @contextlib.contextmanager
 def serving(context: ApiContext) -> Iterator[httpx.Client]:
     """The app on a real uvicorn server on an ephemeral loopback port, and a client for it."""
-    server = ApiServer(context, context.settings.http.model_copy(update={"host": "127.0.0.1", "port": 0}))
+    server = ApiServer(context, dataclasses.replace(context.config.http, host="127.0.0.1", port=0))
     server.start()
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=10) as client:

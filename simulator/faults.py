@@ -16,7 +16,8 @@ from simulator.errors import SimulatorError
 
 #: Stored fault kinds and the parameters each accepts (with defaults).
 KINDS: dict[str, dict[str, Any]] = {
-    "cms_error": {"code": 500},  # every AT+CMGS answers +CMS ERROR: code
+    # every AT+CMGS answers +CMS ERROR: code (after ``skip`` successful ones: "segment 2 of 3 fails")
+    "cms_error": {"code": 500, "skip": 0},
     "no_network": {},  # registration lost: +CREG: 0, submits fail with +CMS ERROR: 331
     "signal_drop": {},  # AT+CSQ answers 99,99
     "hang": {},  # reads and ignores everything
@@ -25,7 +26,7 @@ KINDS: dict[str, dict[str, Any]] = {
     # The port vanishes in the middle of an AT+CMGS: at "prompt", after the command and before any "> " (nothing
     # can have been sent); at "answer", once the PDU is typed and before the network sees it (nothing is sent,
     # but the client cannot know).
-    "unplug_at": {"stage": "prompt"},
+    "unplug_at": {"stage": "prompt", "skip": 0},
 }
 
 #: Immediate actions accepted by the same endpoint.
@@ -66,6 +67,8 @@ def make_fault(kind: str, params: dict[str, Any], count: int | None) -> Fault:
         raise FaultError("urc must be one of cmti, cds, creg")
     if kind == "unplug_at" and merged["stage"] not in ("prompt", "answer"):
         raise FaultError("unplug_at stage must be prompt or answer")
+    if not (isinstance(merged.get("skip", 0), int) and 0 <= merged.get("skip", 0) <= 1000):
+        raise FaultError("skip must be an integer 0-1000 (submits let through before the fault fires)")
     return Fault(kind, merged, count)
 
 
@@ -90,10 +93,15 @@ class FaultSet:
             return next((f for f in self._faults if f.kind == kind), None)
 
     def consume(self, kind: str) -> Fault | None:
-        """Take one occurrence of the first fault of that kind; it disappears when its count runs out."""
+        """Take one occurrence of the first fault of that kind; it disappears when its count runs out.
+
+        A fault with ``skip`` > 0 lets that many occasions through first (None for each of them)."""
         with self._lock:
             for fault in self._faults:
                 if fault.kind == kind:
+                    if fault.params.get("skip", 0) > 0:
+                        fault.params["skip"] -= 1
+                        return None
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining <= 0:

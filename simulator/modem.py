@@ -143,9 +143,8 @@ class VirtualModem:
     def _unplug_at(self, stage: str) -> bool:
         """The "unplug_at" fault for ``stage``: unplug now and say so (the caller then answers nothing)."""
         fault = self.faults.active("unplug_at")
-        if fault is None or fault.params["stage"] != stage:
+        if fault is None or fault.params["stage"] != stage or self.faults.consume("unplug_at") is None:
             return False
-        self.faults.consume("unplug_at")
         self.mode = Mode.COMMAND
         self.prompt = None
         self._unplug()

@@ -127,17 +127,18 @@ class SimBudgets:
             for imsi in imsis
         ]
 
-    def numbers_held_by(self, imsis: Sequence[str], now: datetime) -> set[str]:
-        """Numbers that stick to one of ``imsis`` this month: other SIMs leave them alone."""
+    def numbers_held_by(self, imsis: Sequence[str], now: datetime, *, unless_held_by: str | None = None) -> set[str]:
+        """Numbers stuck to one of ``imsis`` this month, except those stuck to ``unless_held_by`` too (a number
+        two SIMs texted belongs to both: neither may leave it to the other, or it would wait for ever)."""
         if not imsis:
             return set()
         _, month = self._day_month(now)
+        query = select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi.in_(imsis))
+        if unless_held_by is not None:
+            own = select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi == unless_held_by)
+            query = query.where(SimRecipient.number.not_in(own))
         with self._reads.begin() as session:
-            return set(
-                session.scalars(
-                    select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi.in_(imsis))
-                )
-            )
+            return set(session.scalars(query))
 
     def record_send_in(self, session: Session, imsi: str, number: str, now: datetime, segments: int = 1) -> None:
         """Count a sent message on the SIM and make ``number`` stick to it this month, inside the caller's

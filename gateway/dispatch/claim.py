@@ -4,7 +4,8 @@ The SIM-budget rule lives here, and only here (``tests/gateway/dispatch/test_cla
 and ``GET /modems`` say the same):
 
 * a number sticks to the SIM that first texted it this month (operators' "unlimited" plans cap the distinct
-  recipients per month), so a SIM leaves to the other SIMs in service the numbers stuck to them;
+  recipients per month), so a SIM leaves to the other SIMs in service the numbers stuck to them (unless stuck to
+  itself too: a number two SIMs texted may go through either);
 * a SIM past a budget (messages today, or distinct recipients this month) takes alerts only: **an alert is never
   held back by a budget**, wherever it is stuck;
 * a number stuck to a SIM past its budget is not held back either: its alerts stay with that SIM (which still

@@ -137,15 +137,17 @@ class ModemWorker:
         if wait > 0:
             return wait
         plan = self._plan(now)
-        budgets = self.policy.budgets
+        budgets, imsi = self.policy.budgets, self.status.imsi
         batch = self.outbox.claim(
             self.worker_id,
             self.modem.modem_id,
             limit=plan.limit,
             now=now,
             priorities=plan.priorities,
-            exclude_recipients=budgets.numbers_held_by(plan.leave_to, now) if budgets else (),
-            exclude_alert_recipients=budgets.numbers_held_by(plan.leave_alerts_to, now) if budgets else (),
+            exclude_recipients=budgets.numbers_held_by(plan.leave_to, now, unless_held_by=imsi) if budgets else (),
+            exclude_alert_recipients=(
+                budgets.numbers_held_by(plan.leave_alerts_to, now, unless_held_by=imsi) if budgets else ()
+            ),
             exclude_ids=self._avoided(),
         )
         if not batch:

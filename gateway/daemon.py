@@ -35,7 +35,7 @@ from gateway.redact import mask_passwords
 from gateway.replies.receive import Receiver
 from gateway.sdnotify import Notifier, watchdog_interval
 from gateway.settings import ConfigError, load_config
-from gateway.storage import migrate
+from gateway.storage import migrate, runlock
 from gateway.storage.db import make_engine, session_factory
 from gateway.storage.errors import MigrationRequiredError
 from gateway.storage.migrate import upgrade_engine
@@ -197,12 +197,14 @@ def run(config_path: Path | None = None) -> int:
             signal.signal(signum, lambda n, _f: stop_requested.append(n))
     config = load_config(config_path)
     configure(config.log_level)
-    daemon = Daemon(config, config_path)
-    if threading.current_thread() is threading.main_thread():
-        daemon.install_signal_handlers()
-    if stop_requested:
-        daemon.request_stop()
-    code = daemon.serve()
+    # Held while the daemon lives: `vigicommerce db restore` refuses to replace the database under it.
+    with runlock.held(config.database.url, exclusive=False):
+        daemon = Daemon(config, config_path)
+        if threading.current_thread() is threading.main_thread():
+            daemon.install_signal_handlers()
+        if stop_requested:
+            daemon.request_stop()
+        code = daemon.serve()
     if threading.current_thread() is threading.main_thread():
         # Stopped and about to exit: a further SIGTERM/SIGINT (an impatient operator, a supervisor repeating
         # itself) must not turn exit 0 into death by signal. The interpreter's exit restores default actions

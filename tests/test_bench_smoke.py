@@ -11,6 +11,8 @@ from bench import __main__ as runner
 from bench import bench_alert_timing, bench_cost, bench_drain, bench_latency
 from bench.common import numbers, percentile, table
 
+pytestmark = pytest.mark.slow  # each runs a benchmark in its quick mode
+
 Main = Callable[[list[str] | None], int]
 
 

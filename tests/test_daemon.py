@@ -26,7 +26,7 @@ from gateway.storage.db import make_engine, session_factory
 from gateway.storage.migrate import upgrade
 from simulator.testing import running_simulator
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 
 def free_port() -> int:

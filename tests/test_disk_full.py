@@ -22,7 +22,7 @@ from gateway.outbox.states import MessageState
 from tests.gateway.api.harness import build, serving
 from tests.gateway.dispatch_harness import rig
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from gateway.auth.tokens import AuthError
 from gateway.outbox.errors import OutboxError
 from gateway.printable import UnprintableTextError
 from gateway.registry.errors import (
+    AmbiguousMemberError,
     InvalidPhoneError,
     InvalidSirenError,
     InvalidTargetError,
@@ -148,12 +149,14 @@ def domain_error(exc: Exception, request: Request) -> tuple[int, str, str | None
         (TextTooLongError, 422, "text_too_long", "text" if path.startswith("/messages") else "text_fr"),
         (NoRecipientsError, 422, "no_recipients", "target"),
         (InvalidTargetError, 422, "invalid_target", "target"),
-        (InvalidSirenError, 422, "invalid_siren", "siren"),
+        (AmbiguousMemberError, 422, "siret_required", "siret"),
         (InvalidPhoneError, 422, "invalid_phone", "recipients" if path.startswith("/messages") else "phones"),
         (MemberNotFoundError, 404, "member_not_found", None),
         (InvalidTransitionError, 409, "invalid_transition", None),
         (UnprintableTextError, 422, "unprintable_text", None),
     ]
+    if isinstance(exc, InvalidSirenError):
+        table.insert(0, (InvalidSirenError, 422, f"invalid_{exc.kind.lower()}", exc.kind.lower()))
     if isinstance(exc, UnknownReferenceError):
         return 422, "unknown_reference", _reference_field(exc, path)
     if isinstance(exc, AlertNotFoundError):

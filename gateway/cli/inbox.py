@@ -44,12 +44,12 @@ def inbox(
         names: dict[str, list[str]] = {}
         if senders:
             query = (
-                select(MemberPhone.e164, Member.name, Member.siren)
+                select(MemberPhone.e164, Member.name, Member.siret, Member.siren)
                 .join(Member, Member.id == MemberPhone.member_id)
                 .where(MemberPhone.e164.in_(senders))
             )
-            for e164, name, siren in session.execute(query):
-                names.setdefault(e164, []).append(f"{name} ({siren})")
+            for e164, name, siret, siren in session.execute(query):
+                names.setdefault(e164, []).append(f"{name} ({siret or siren})")
         linked_ids = {r.linked_alert_id for r in replies if r.linked_alert_id is not None}
         alerts = (
             {a.id: a.text for a in session.scalars(select(Alert).where(Alert.id.in_(linked_ids)))} if linked_ids else {}

@@ -37,8 +37,6 @@ from gateway.cli.loader import load
 from gateway.config import GatewayConfig
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from gateway.registry.models import Member
 
 app = typer.Typer(no_args_is_help=True, help="Registre des adhérents.")
@@ -152,22 +150,31 @@ class StatusChoice(enum.StrEnum):
 
 
 STATUS_LABELS = {"active": "actif", "expired": "expiré", "suspended": "suspendu", "withdrawn": "retiré"}
-SirenArg = Annotated[str, typer.Argument(help="SIREN (9 chiffres, espaces permis)")]
+SirenArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="SIRET",
+        help="SIRET de l'établissement (14 chiffres), ou SIREN (9) s'il est le seul de son entreprise "
+        "ou le seul sans SIRET",
+    ),
+]
 ReasonOption = Annotated[str, typer.Option("--reason", help="motif, inscrit au journal d'audit")]
 
 
 def _siren(value: str) -> str:
-    """The nine-digit SIREN, or exit 2 saying what is wrong with it (before any database access)."""
-    from gateway.registry.siren import normalize_siren  # noqa: PLC0415
+    """The establishment's SIRET or SIREN, or exit 2 saying what is wrong with it (before any database access)."""
+    from gateway.registry.siren import parse_key  # noqa: PLC0415
 
     with domain_errors():
-        return normalize_siren(value)
+        return parse_key(value).text
 
 
 def member_dict(member: Member) -> dict[str, Any]:
     """A member as plain JSON-ready data (numbers in E.164, with the time a number was withdrawn)."""
     return {
+        "key": member.key,
         "siren": member.siren,
+        "siret": member.siret,
         "name": member.name,
         "category": member.category_id,
         "zone": member.zone_id,
@@ -190,23 +197,12 @@ def member_dict(member: Member) -> dict[str, Any]:
     }
 
 
-def _check_zone(session: Session, zone: str) -> None:
-    from sqlalchemy import select  # noqa: PLC0415
-
-    from gateway.registry.errors import UnknownReferenceError  # noqa: PLC0415
-    from gateway.registry.models import Zone  # noqa: PLC0415
-
-    known = set(session.scalars(select(Zone.id)))
-    if zone not in known:
-        raise UnknownReferenceError("zone", zone, known)
-
-
 @app.command("list")
 def list_(  # noqa: PLR0917 - typer declares options as parameters
     zone: Annotated[str | None, typer.Option("--zone", help="quartier (identifiant, ex. marigot)")] = None,
     status: Annotated[StatusChoice | None, typer.Option("--status", help="statut de l'inscription")] = None,
     search: Annotated[str | None, typer.Option("--search", help="texte cherché dans le nom ou le contact")] = None,
-    siren: Annotated[str | None, typer.Option("--siren", help="début du SIREN")] = None,
+    siren: Annotated[str | None, typer.Option("--siren", help="début du SIREN ou du SIRET")] = None,
     phone: Annotated[str | None, typer.Option("--phone", help="un numéro, écrit comme vous voulez")] = None,
     limit: LimitOption = 100,
     config: ConfigOption = None,
@@ -218,8 +214,6 @@ def list_(  # noqa: PLR0917 - typer declares options as parameters
 
     settings = load(config)
     with database(settings) as engine, domain_errors(), read_sessions(engine).begin() as session:
-        if zone:
-            _check_zone(session, zone)
         found = search_members(
             session,
             text=search,
@@ -238,12 +232,12 @@ def list_(  # noqa: PLR0917 - typer declares options as parameters
         out.print("Aucun adhérent ne correspond.")
         return
     table = Table()
-    for title in ("SIREN", "nom", "catégorie", "quartier", "statut", "expire le", "numéros"):
+    for title in ("SIRET / SIREN", "nom", "catégorie", "quartier", "statut", "expire le", "numéros"):
         # Keys and dates must stay whole; names may wrap.
         table.add_column(title, no_wrap=title != "nom")
     for m in rows:
         table.add_row(
-            m["siren"],
+            m["key"],
             escape(m["name"]),
             m["category"],
             m["zone"],
@@ -275,6 +269,7 @@ def show(siren: SirenArg, config: ConfigOption = None, as_json: JsonOption = Fal
         return
     table = Table(show_header=False, box=None)
     for label, value in (
+        ("SIRET", data["siret"] or "(inconnu)"),
         ("SIREN", data["siren"]),
         ("nom", data["name"]),
         ("catégorie", data["category"]),
@@ -353,14 +348,16 @@ def renew(
         out.print_json(json.dumps({**data, "old_expires_on": old.isoformat()}, ensure_ascii=False))
         return
     out.print(
-        f"{escape(data['name'])} ({data['siren']}) renouvelé : échéance {_day(old.isoformat())} → "
+        f"{escape(data['name'])} ({data['key']}) renouvelé : échéance {_day(old.isoformat())} → "
         f"{_day(data['expires_on'])}, statut {STATUS_LABELS[data['status']]}."
     )
 
 
 @app.command("withdraw")
 def withdraw(  # noqa: PLR0917 - typer declares options as parameters
-    siren: Annotated[str | None, typer.Argument(help="SIREN de l'adhérent qui quitte le dispositif")] = None,
+    siren: Annotated[
+        str | None, typer.Argument(metavar="SIRET", help="SIRET (ou SIREN) de l'établissement qui quitte le dispositif")
+    ] = None,
     number: Annotated[
         str | None, typer.Option("--number", help="retirer ce numéro seulement (de tous les adhérents qui l'ont)")
     ] = None,
@@ -370,9 +367,9 @@ def withdraw(  # noqa: PLR0917 - typer declares options as parameters
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Retire un adhérent (SIREN) ou un numéro (--number) : plus aucune alerte, dès maintenant."""
+    """Retire un établissement (SIRET) ou un numéro (--number) : plus aucune alerte, dès maintenant."""
     if (siren is None) == (number is None):
-        fail("[red]Erreur[/red] : donnez un SIREN ou --number NUMÉRO (l'un des deux).")
+        fail("[red]Erreur[/red] : donnez un SIRET (ou SIREN) ou --number NUMÉRO (l'un des deux).")
     settings = load(config)
     if number is not None:
         _withdraw_number(settings, number, reason or "CLI", operator, yes=yes, as_json=as_json)
@@ -413,7 +410,7 @@ def _withdraw_number(
     with database(settings) as engine, domain_errors():
         with read_sessions(engine).begin() as session:
             rows = session.scalars(select(MemberPhone).where(MemberPhone.e164 == e164)).all()
-            holders = [(p.member.siren, p.member.name) for p in rows if p.withdrawn_at is None]
+            holders = [(p.member.key, p.member.name) for p in rows if p.withdrawn_at is None]
             known = bool(rows)
         if not known:
             fail(
@@ -430,8 +427,8 @@ def _withdraw_number(
             touched = withdraw_number(session, e164, now=now_utc(), actor=operator_name(operator), reason=reason)
             result = {
                 "e164": e164,
-                "members": [m.siren for m in touched],
-                "withdrawn_members": [m.siren for m in touched if m.status.value == "withdrawn"],
+                "members": [m.key for m in touched],
+                "withdrawn_members": [m.key for m in touched if m.status.value == "withdrawn"],
             }
     if as_json:
         out.print_json(json.dumps(result))

@@ -16,6 +16,7 @@ from gateway.registry.members import get_member
 
 _MEMBER_FIELDS = (
     "siren",
+    "siret",
     "name",
     "category_id",
     "zone_id",
@@ -39,14 +40,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def export_member_data(session: Session, siren: str) -> dict[str, Any]:
+def export_member_data(session: Session, key: str) -> dict[str, Any]:
     """The member, its numbers, messages sent to those numbers, replies from them, reminders and audit rows.
 
-    Raises :class:`~gateway.registry.errors.MemberNotFoundError` for an unknown SIREN. Messages and replies
+    ``key`` names the establishment (SIRET, or SIREN: see ``registry.members.find_member``). Raises
+    :class:`~gateway.registry.errors.MemberNotFoundError` for an unknown one. Messages and replies
     are those of the member's numbers: a number shared with another shop shows that shop's messages too
     (the same handset received them).
     """
-    member = get_member(session, siren)
+    member = get_member(session, key)
     numbers = [p.e164 for p in member.phones]
     data: dict[str, Any] = {"member": {f: _plain(getattr(member, f)) for f in _MEMBER_FIELDS}}
     data["member"]["street"] = member.street.name if member.street is not None else None
@@ -96,10 +98,13 @@ def export_member_data(session: Session, siren: str) -> dict[str, Any]:
         {"expires_on": _plain(r.expires_on), "threshold_days": r.threshold_days, "sent_at": _plain(r.sent_at)}
         for r in session.scalars(select(ReminderSent).where(ReminderSent.member_id == member.id))
     ]
-    # Number withdrawals are audited under the (masked) number, with the SIRENs in their details.
+    # Number withdrawals are audited under the (masked) number, with the establishments' keys in their
+    # details. Rows written while the establishment was known by its SIREN only are under "member:SIREN".
+    keys = {member.key, member.siren}
+    subjects = {f"member:{k}" for k in keys}
     audit_rows = session.scalars(
         select(AuditEntry)
-        .where(or_(AuditEntry.subject == f"member:{member.siren}", AuditEntry.action == "number.withdraw"))
+        .where(or_(AuditEntry.subject.in_(subjects), AuditEntry.action == "number.withdraw"))
         .order_by(AuditEntry.id)
     ).all()
     data["audit"] = [
@@ -112,6 +117,6 @@ def export_member_data(session: Session, siren: str) -> dict[str, Any]:
             "details": a.details,
         }
         for a in audit_rows
-        if a.subject == f"member:{member.siren}" or member.siren in (a.details or {}).get("members", [])
+        if a.subject in subjects or keys & set((a.details or {}).get("members", []))
     ]
     return data

@@ -6,7 +6,13 @@ Import rules:
   and the report lists every bad row (line number, reason), unless ``partial=True``;
 * the whole import is one transaction, committed at the end: a process killed half-way leaves the
   database as it was (SQLite rolls the journal back at the next open);
-* upsert by SIREN: re-importing the same file reports 0 created, 0 updated, N unchanged;
+* upsert by establishment: a row with a SIRET is that establishment; a SIRET new to the register is the
+  business's establishment known without SIRET when they share a mobile number (the same shop, whose SIRET
+  the register learns), else a new establishment. A row with a SIREN only is the business's establishment
+  without SIRET if any, else its only establishment, else a new one (without SIRET); a SIREN with several
+  establishments that all have a SIRET is a row error asking for the SIRET. Two rows naming one
+  establishment are an error.
+  Re-importing the same file reports 0 created, 0 updated, N unchanged;
 * members registered more than ``registration_years`` ago come in as expired; for an existing member the
   expiry is kept unless ``registered_on`` changed (so a renewal survives a re-import), and a suspended or
   withdrawn status is never changed by an import; numbers withdrawn by STOP stay withdrawn;
@@ -18,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,10 +40,12 @@ from gateway.registry.records import MemberInput, ValidMember, expiry_for, statu
 from gateway.registry.reference import reference_index
 from gateway.registry.settings import DEFAULT_SETTINGS, RegistrySettings
 
-COLUMNS = ("siren", "name", "category", "address", "street", "zone", "phones", "contact", "registered_on")
+COLUMNS = ("siren", "siret", "name", "category", "address", "street", "zone", "phones", "contact", "registered_on")
+# Older files (and data/members-sample.csv) have no SIRET column; a file with SIRETs needs no SIREN column.
+OPTIONAL = frozenset({"siren", "siret", "address", "street", "contact"})
 CHUNK = 500
 ProgressCallback = Callable[[int, int], None]
-_FIELDS = ("name", "category_id", "zone_id", "street_id", "address", "contact", "registered_on")
+_FIELDS = ("siret", "name", "category_id", "zone_id", "street_id", "address", "contact", "registered_on")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +53,7 @@ class RowError:
     """A rejected row: its line in the file (1 = header), its SIREN as written, and why."""
 
     line: int
-    siren: str
+    siren: str  # the row's SIRET, or its SIREN, as written
     reason: str
 
     def __str__(self) -> str:
@@ -110,7 +118,9 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
         header = [cell.strip() for cell in next(reader)]
     except StopIteration:
         raise _FileRejectedError(RowError(1, "", "fichier vide ; l'en-tête attendu est " + ",".join(COLUMNS))) from None
-    missing = [c for c in COLUMNS if c not in header]
+    missing = [
+        c for c in COLUMNS if c not in header and (c not in OPTIONAL or (c == "siren" and "siret" not in header))
+    ]
     unknown = [c for c in header if c not in COLUMNS]
     if missing or unknown or len(set(header)) != len(header):
         parts = []
@@ -156,34 +166,35 @@ def _validate(
     errors: list[RowError] = []
     first_line: dict[str, int] = {}
     for count, (line, cells) in enumerate(rows, start=1):
-        siren_raw = cells[header.index("siren")] if len(cells) > header.index("siren") else ""
+        value = dict(zip(header, cells, strict=False))
+        key_raw = value.get("siret", "").strip() or value.get("siren", "").strip()
         try:
             if len(cells) != len(header):
                 raise RegistryError(f"{len(cells)} champs au lieu de {len(header)} (colonne manquante ou en trop)")
-            value = dict(zip(header, cells, strict=True))
             member = validate_member(
                 MemberInput(
-                    siren=value["siren"],
+                    siren=value.get("siren", ""),
+                    siret=value.get("siret", ""),
                     name=value["name"],
                     category=value["category"],
                     zone=value["zone"],
-                    street=value["street"],
-                    address=value["address"],
-                    contact=value["contact"],
+                    street=value.get("street", ""),
+                    address=value.get("address", ""),
+                    contact=value.get("contact", ""),
                     phones=value["phones"].split(";"),
                     registered_on=_parse_date(value["registered_on"], today),
                 ),
                 index,
                 settings,
             )
-            if member.siren in first_line:
-                raise RegistryError(
-                    f"SIREN {member.siren} en double dans le fichier (déjà ligne {first_line[member.siren]})"
-                )
-            first_line[member.siren] = line
+            key = member.siret or member.siren
+            if key in first_line:
+                kind = "SIRET" if member.siret else "SIREN (sans SIRET)"
+                raise RegistryError(f"{kind} {key} en double dans le fichier (déjà ligne {first_line[key]})")
+            first_line[key] = line
             good.append(_Row(line, member))
         except RegistryError as exc:
-            errors.append(RowError(line, siren_raw.strip(), str(exc)))
+            errors.append(RowError(line, key_raw, str(exc)))
         if count % CHUNK == 0:
             progress.advance(CHUNK)
     progress.advance(len(rows) % CHUNK)
@@ -195,17 +206,18 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _load_existing(session: Session, sirens: list[str]) -> tuple[dict[str, Any], dict[int, list[Any]]]:
-    members: dict[str, Any] = {}
-    for chunk in _chunks(sirens):
+def _load_existing(session: Session, sirens: list[str]) -> tuple[dict[str, list[Any]], dict[int, list[Any]]]:
+    """The establishments of these businesses (by SIREN, in id order) and their numbers (by establishment)."""
+    members: dict[str, list[Any]] = {}
+    for chunk in _chunks(sorted(set(sirens))):
         for row in session.execute(
-            select(Member.id, Member.siren, Member.status, *[getattr(Member, f) for f in _FIELDS]).where(
-                Member.siren.in_(chunk)
-            )
+            select(Member.id, Member.siren, Member.status, *[getattr(Member, f) for f in _FIELDS])
+            .where(Member.siren.in_(chunk))
+            .order_by(Member.id)
         ):
-            members[row.siren] = row
+            members.setdefault(row.siren, []).append(row)
     phones: dict[int, list[Any]] = {}
-    ids = [row.id for row in members.values()]
+    ids = [row.id for rows in members.values() for row in rows]
     for chunk in _chunks(ids):
         query = (
             select(MemberPhone.id, MemberPhone.member_id, MemberPhone.e164, MemberPhone.position)
@@ -248,11 +260,24 @@ def import_members(
     report.total = len(rows)
     progress = _Progress(len(rows), on_progress)
     good, report.errors = _validate(header, rows, today=today, session=session, settings=settings, progress=progress)
+    existing, existing_phones = _load_existing(session, [r.member.siren for r in good])
+    plan = _match(good, existing, existing_phones, report.errors)
+    report.errors.sort(key=lambda e: e.line)
     if report.errors and not partial:
         session.rollback()
         return report
     try:
-        _write(session, good, report, today=today, now=now, progress=progress, settings=settings, dry_run=dry_run)
+        _write(
+            session,
+            plan,
+            existing_phones,
+            report,
+            today=today,
+            now=now,
+            progress=progress,
+            settings=settings,
+            dry_run=dry_run,
+        )
         if dry_run:
             session.rollback()
             return report
@@ -280,9 +305,64 @@ def import_members(
     return report
 
 
+def _match(
+    good: list[_Row], existing: dict[str, list[Any]], phones: dict[int, list[Any]], errors: list[RowError]
+) -> list[tuple[Any, ValidMember]]:
+    """Pair each valid row with the establishment it names (None: a new one); see the module docstring.
+
+    Rows that name no single establishment, or the same one as an earlier row, become errors.
+    """
+    by_siret = {e.siret: e for rows in existing.values() for e in rows if e.siret is not None}
+    taken: dict[int, int] = {}  # establishment id -> line that named it
+    plan: list[tuple[Any, ValidMember]] = []
+    for row in good:
+        member = row.member
+        known = existing.get(member.siren, [])
+        without_siret = [e for e in known if e.siret is None]
+        target: Any = None
+        if member.siret is not None:
+            target = by_siret.get(member.siret)
+            if target is None and without_siret and without_siret[0].id not in taken:
+                numbers = {p.e164 for p in phones.get(without_siret[0].id, [])}
+                if numbers & {p.e164 for p in member.phones}:
+                    target = without_siret[0]  # the same shop: the register learns its SIRET
+        elif without_siret:
+            target = without_siret[0]
+        elif len(known) == 1:
+            target = known[0]
+        elif known:
+            listed = ", ".join(e.siret for e in known)
+            errors.append(
+                RowError(
+                    row.line,
+                    member.siren,
+                    f"le SIREN {member.siren} a {len(known)} établissements inscrits ({listed}) ; "
+                    "indiquez le SIRET de cet établissement dans la colonne siret",
+                )
+            )
+            continue
+        if target is not None:
+            if target.id in taken:
+                errors.append(
+                    RowError(
+                        row.line,
+                        member.siret or member.siren,
+                        f"même établissement que la ligne {taken[target.id]} ; "
+                        "gardez une seule ligne par établissement",
+                    )
+                )
+                continue
+            taken[target.id] = row.line
+            if member.siret is None and target.siret is not None:
+                member = replace(member, siret=target.siret)  # a SIREN-only row keeps the SIRET on record
+        plan.append((target, member))
+    return plan
+
+
 def _write(
     session: Session,
-    good: list[_Row],
+    plan: list[tuple[Any, ValidMember]],
+    existing_phones: dict[int, list[Any]],
     report: ImportReport,
     *,
     today: date,
@@ -291,20 +371,18 @@ def _write(
     settings: RegistrySettings,
     dry_run: bool,
 ) -> None:
-    existing, existing_phones = _load_existing(session, [r.member.siren for r in good])
     creates: list[ValidMember] = []
     updates: list[tuple[Any, ValidMember]] = []
-    for row in good:
-        old = existing.get(row.member.siren)
+    for old, member in plan:
         if old is None:
-            creates.append(row.member)
-        elif _same(old, existing_phones.get(old.id, []), row.member):
+            creates.append(member)
+        elif _same(old, existing_phones.get(old.id, []), member):
             report.unchanged += 1
         else:
-            updates.append((old, row.member))
+            updates.append((old, member))
     report.created, report.updated = len(creates), len(updates)
     if dry_run:
-        progress.advance(len(good))
+        progress.advance(len(plan))
         return
     for chunk in _chunks(creates):
         _insert(session, chunk, today=today, now=now, settings=settings)
@@ -330,6 +408,7 @@ def _insert(
         values.append(
             {
                 "siren": m.siren,
+                "siret": m.siret,
                 "name": m.name,
                 "category_id": m.category_id,
                 "zone_id": m.zone_id,
@@ -346,8 +425,8 @@ def _insert(
                 "withdrawn_at": None,
             }
         )
-    ids = dict(session.execute(insert(Member).returning(Member.siren, Member.id), values).all())
-    phones = [d for m in chunk for d in _phone_dicts(ids[m.siren], m.phones)]
+    ids = session.execute(insert(Member).returning(Member.id, sort_by_parameter_order=True), values).scalars().all()
+    phones = [d for m, member_id in zip(chunk, ids, strict=True) for d in _phone_dicts(member_id, m.phones)]
     session.execute(insert(MemberPhone), phones)
 
 
@@ -413,6 +492,7 @@ def export_members(session: Session, out: TextIO, *, statuses: Sequence[MemberSt
             writer.writerow(
                 [
                     m.siren,
+                    m.siret or "",
                     m.name,
                     m.category_id,
                     m.address,

@@ -10,12 +10,13 @@ class RegistryError(Exception):
 
 
 class InvalidSirenError(RegistryError):
-    """A SIREN that is not nine digits or whose Luhn key is wrong."""
+    """A SIREN (or SIRET: ``kind``) that is not nine (fourteen) digits or whose key is wrong."""
 
-    def __init__(self, value: str, reason: str) -> None:
+    def __init__(self, value: str, reason: str, kind: str = "SIREN") -> None:
         self.value = value
         self.reason = reason
-        super().__init__(f"SIREN invalide « {value} » : {reason}")
+        self.kind = kind
+        super().__init__(f"{kind} invalide « {value} » : {reason}")
 
 
 class InvalidPhoneError(RegistryError):
@@ -29,21 +30,35 @@ class InvalidPhoneError(RegistryError):
 
 
 class UnknownReferenceError(RegistryError):
-    """A zone, street or category that is not in the reference lists."""
+    """A zone, street or category that is not in the reference lists; ``suggestion``: the closest known name."""
 
-    def __init__(self, kind: str, value: str, valid: Iterable[str]) -> None:
+    def __init__(self, kind: str, value: str, valid: Iterable[str], suggestion: str | None = None) -> None:
         self.kind = kind
         self.value = value
-        self.valid = sorted(valid)
-        super().__init__(f"{kind} inconnu(e) « {value} » ; valeurs possibles : {', '.join(self.valid)}")
+        self.valid = list(valid)
+        self.suggestion = suggestion
+        hint = f" ; vouliez-vous dire « {suggestion} » ?" if suggestion else ""
+        super().__init__(f"{kind} inconnu(e) « {value} »{hint} ; valeurs possibles : {', '.join(self.valid)}")
 
 
 class MemberNotFoundError(RegistryError):
-    """No member with that SIREN (or id)."""
+    """No establishment with that SIRET (or no establishment at all under that SIREN)."""
 
     def __init__(self, key: str) -> None:
         self.key = key
-        super().__init__(f"aucun membre « {key} »")
+        super().__init__(f"aucun adhérent « {key} »")
+
+
+class AmbiguousMemberError(RegistryError):
+    """A SIREN given where one establishment is meant, and that business has several: the SIRET is needed."""
+
+    def __init__(self, siren: str, establishments: Iterable[tuple[str, str]]) -> None:
+        self.siren = siren
+        self.establishments = sorted(establishments)  # (SIRET or SIREN, name)
+        listed = ", ".join(f"{key} ({name})" for key, name in self.establishments)
+        super().__init__(
+            f"le SIREN {siren} a {len(self.establishments)} établissements ; donnez le SIRET de l'un d'eux : {listed}"
+        )
 
 
 class InvalidMemberError(RegistryError):

@@ -11,8 +11,9 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from stdnum import luhn
+
 from gateway.registry.csv_io import COLUMNS
-from gateway.registry.siren import luhn_ok
 
 FICTION_FIRST = 33639980000
 FICTION_SIZE = 10_000
@@ -21,10 +22,13 @@ FICTION_SIZE = 10_000
 def siren_from(prefix: int) -> str:
     """The valid SIREN whose first eight digits are ``prefix`` (0 ≤ prefix < 10**8)."""
     head = f"{prefix:08d}"
-    for key in "0123456789":
-        if luhn_ok(head + key):
-            return head + key
-    raise AssertionError("unreachable: one key digit always completes a Luhn number")
+    return head + str(luhn.calc_check_digit(head))
+
+
+def siret_from(siren: str, establishment: int) -> str:
+    """The valid SIRET of ``siren``'s establishment number ``establishment`` (1 ≤ establishment < 10**4)."""
+    head = f"{siren}{establishment:04d}"
+    return head + str(luhn.calc_check_digit(head))
 
 
 def fiction_number(index: int) -> str:
@@ -44,7 +48,8 @@ def write_members_csv(
     today: date,
     seed: int = 0,
 ) -> None:
-    """Write ``rows`` members in the import format; member *i* gets fiction number *i* (so at most 10,000)."""
+    """Write ``rows`` establishments in the import format, each with its SIRET; every tenth one is a second
+    establishment of the business before it. Row *i* gets fiction number *i* (so at most 10,000 rows)."""
     if rows > FICTION_SIZE:
         raise ValueError(f"at most {FICTION_SIZE} rows: one fiction number each")
     rng = random.Random(seed)  # noqa: S311 - reproducible fiction, not secrets
@@ -53,13 +58,17 @@ def write_members_csv(
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
+        siren = ""
         for i in range(rows):
+            second = i % 10 == 9
+            siren = siren if second else siren_from(prefixes[i])
             zone = rng.choice(zones)
             street = rng.choice(streets[zone]) if streets.get(zone) and rng.random() < 0.8 else ""
             registered = today - timedelta(days=rng.randrange(0, 4 * 365))
             writer.writerow(
                 [
-                    siren_from(prefixes[i]),
+                    siren,
+                    siret_from(siren, 2 if second else 1),
                     f"Commerce fictif {i}",
                     rng.choice(categories),
                     f"{i % 200 + 1} {street or zone}",

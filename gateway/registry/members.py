@@ -1,4 +1,8 @@
-"""Domain operations on members. Each takes a Session and the current date/time, flushes, never commits.
+"""Domain operations on members (establishments). Each takes a Session and the current date/time, flushes,
+never commits.
+
+Every operation names its establishment with a *key* (:func:`find_member`): a SIRET, or a SIREN, which names
+the business's establishment without SIRET if it has one, else its only establishment.
 
 The caller owns the transaction, so that an operation and its audit row are committed together.
 Targeting (``recipients``, ``count_target``, ``is_number_allowed``) lives in :mod:`.targeting` and is
@@ -14,7 +18,12 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from gateway import audit
-from gateway.registry.errors import InvalidMemberError, InvalidTransitionError, MemberNotFoundError
+from gateway.registry.errors import (
+    AmbiguousMemberError,
+    InvalidMemberError,
+    InvalidTransitionError,
+    MemberNotFoundError,
+)
 from gateway.registry.models import Member, MemberPhone, MemberStatus
 from gateway.registry.phones import ParsedPhone, mask, parse_phone
 from gateway.registry.records import (
@@ -28,6 +37,7 @@ from gateway.registry.records import (
 )
 from gateway.registry.reference import reference_index
 from gateway.registry.settings import DEFAULT_SETTINGS, RegistrySettings
+from gateway.registry.siren import parse_key
 from gateway.registry.targeting import Recipient, TargetCount, count_target, is_number_allowed, recipients
 
 __all__ = [
@@ -78,11 +88,18 @@ def create_member(
 ) -> Member:
     """Register a new member; its status follows from ``registered_on`` (expired if more than three years)."""
     valid = validate_member(data, reference_index(session), settings)
-    if session.scalar(select(Member.id).where(Member.siren == valid.siren)) is not None:
-        raise InvalidMemberError(f"le SIREN {valid.siren} est déjà inscrit ; modifiez le membre existant")
+    if valid.siret is not None:
+        if session.scalar(select(Member.id).where(Member.siret == valid.siret)) is not None:
+            raise InvalidMemberError(f"le SIRET {valid.siret} est déjà inscrit ; modifiez l'établissement existant")
+    elif session.scalar(select(Member.id).where(Member.siren == valid.siren, Member.siret.is_(None))) is not None:
+        raise InvalidMemberError(
+            f"le SIREN {valid.siren} est déjà inscrit sans SIRET ; modifiez cet établissement, "
+            "ou donnez le SIRET du nouvel établissement"
+        )
     expires_on = expiry_for(valid.registered_on, settings)
     member = Member(
         siren=valid.siren,
+        siret=valid.siret,
         name=valid.name,
         category_id=valid.category_id,
         zone_id=valid.zone_id,
@@ -100,27 +117,46 @@ def create_member(
     _set_phones(member, valid.phones)
     session.add(member)
     session.flush()
-    audit.record(session, actor, "member.create", f"member:{member.siren}", 1, now=now)
+    audit.record(session, actor, "member.create", subject(member), 1, now=now)
     return member
 
 
-def find_member(session: Session, siren: str) -> Member | None:
-    """The member with that SIREN (spaces allowed), or None."""
-    compact = "".join(siren.split())
-    return session.scalar(select(Member).options(selectinload(Member.phones)).where(Member.siren == compact))
+def subject(member: Member) -> str:
+    """The audit log's subject for an establishment."""
+    return f"member:{member.key}"
 
 
-def get_member(session: Session, siren: str) -> Member:
-    """The member with that SIREN; raises :class:`MemberNotFoundError`."""
-    member = find_member(session, siren)
+def find_member(session: Session, key: str) -> Member | None:
+    """The establishment named by ``key`` (spaces and dots allowed), or None.
+
+    A SIRET names its establishment. A SIREN names the business's establishment without SIRET if it has
+    one, else its only establishment; a business with several establishments that all have a SIRET raises
+    :class:`AmbiguousMemberError` (listing them), and an invalid key :class:`InvalidSirenError`.
+    """
+    parsed = parse_key(key)
+    query = select(Member).options(selectinload(Member.phones))
+    if parsed.siret is not None:
+        return session.scalar(query.where(Member.siret == parsed.siret))
+    found = list(session.scalars(query.where(Member.siren == parsed.siren).order_by(Member.id)))
+    without_siret = [m for m in found if m.siret is None]
+    if without_siret:
+        return without_siret[0]
+    if len(found) > 1:
+        raise AmbiguousMemberError(parsed.siren, [(m.key, m.name) for m in found])
+    return found[0] if found else None
+
+
+def get_member(session: Session, key: str) -> Member:
+    """The establishment named by ``key`` (see :func:`find_member`); raises :class:`MemberNotFoundError`."""
+    member = find_member(session, key)
     if member is None:
-        raise MemberNotFoundError(siren)
+        raise MemberNotFoundError(key.strip())
     return member
 
 
 def update_member(
     session: Session,
-    siren: str,
+    key: str,
     *,
     now: datetime,
     actor: str,
@@ -132,16 +168,19 @@ def update_member(
     contact: str | None = None,
     phones: Sequence[str] | None = None,
     registered_on: date | None = None,
+    siret: str | None = None,
     settings: RegistrySettings = DEFAULT_SETTINGS,
 ) -> Member:
     """Change the given fields (None = unchanged; ``street=""`` removes the street).
 
     Changing ``zone`` without ``street`` drops a street that belongs to the old zone. Changing
-    ``registered_on`` recomputes the expiry (a renewal does not change ``registered_on``).
+    ``registered_on`` recomputes the expiry (a renewal does not change ``registered_on``). ``siret`` gives
+    (or corrects) the establishment's SIRET, which must belong to its business (same SIREN).
     """
-    member = get_member(session, siren)
+    member = get_member(session, key)
     current = MemberInput(
         siren=member.siren,
+        siret=member.siret or "",
         name=member.name,
         category=member.category_id,
         zone=member.zone_id,
@@ -155,6 +194,7 @@ def update_member(
         street = ""
     wanted = MemberInput(
         siren=member.siren,
+        siret=current.siret if siret is None else siret,
         name=current.name if name is None else name,
         category=current.category if category is None else category,
         zone=current.zone if zone is None else zone,
@@ -166,14 +206,28 @@ def update_member(
     )
     changes = sorted(f for f in MemberInput.__dataclass_fields__ if getattr(wanted, f) != getattr(current, f))
     valid = validate_member(wanted, reference_index(session), settings)
+    if valid.siret != member.siret:
+        _check_new_siret(session, member, valid.siret)
+    old_subject = subject(member)
     _apply(member, valid, today=now.date(), settings=settings)
     member.updated_at = now
     session.flush()
-    audit.record(session, actor, "member.update", f"member:{member.siren}", 1, {"fields": changes}, now=now)
+    details: dict[str, object] = {"fields": changes}
+    if subject(member) != old_subject:
+        details["previously"] = old_subject
+    audit.record(session, actor, "member.update", subject(member), 1, details, now=now)
     return member
 
 
+def _check_new_siret(session: Session, member: Member, siret: str | None) -> None:
+    if siret is None:
+        raise InvalidMemberError("un SIRET ne s'efface pas ; corrigez-le en donnant le bon SIRET")
+    if session.scalar(select(Member.id).where(Member.siret == siret, Member.id != member.id)) is not None:
+        raise InvalidMemberError(f"le SIRET {siret} est déjà celui d'un autre établissement")
+
+
 def _apply(member: Member, valid: ValidMember, *, today: date, settings: RegistrySettings) -> None:
+    member.siret = valid.siret
     member.name = valid.name
     member.category_id = valid.category_id
     member.zone_id = valid.zone_id
@@ -199,19 +253,21 @@ def search_members(
     limit: int = 100,
     settings: RegistrySettings = DEFAULT_SETTINGS,
 ) -> list[Member]:
-    """Members matching every given criterion: ``text`` in name or contact (case-insensitive), SIREN
-    prefix, a phone number (as typed: it is parsed), zone id, status. Sorted by name."""
+    """Members matching every given criterion: ``text`` in name or contact (case-insensitive), SIREN or
+    SIRET prefix, a phone number (as typed: it is parsed), zone (id or name), status. Sorted by name."""
     query = select(Member).options(selectinload(Member.phones)).order_by(Member.name, Member.id)
     if text:
         pattern = f"%{text.strip().lower()}%"
         query = query.where(or_(func.lower(Member.name).like(pattern), func.lower(Member.contact).like(pattern)))
     if siren:
-        query = query.where(Member.siren.startswith("".join(siren.split())))
+        prefix = "".join(siren.split())
+        column = Member.siren if len(prefix) <= len("123456789") else Member.siret
+        query = query.where(column.startswith(prefix))
     if phone:
         e164 = parse_phone(phone, default_region=settings.default_region, test_ranges=settings.test_ranges).e164
         query = query.where(exists().where(MemberPhone.member_id == Member.id, MemberPhone.e164 == e164))
     if zone:
-        query = query.where(Member.zone_id == zone)
+        query = query.where(Member.zone_id == reference_index(session).check_zone(zone))
     if status is not None:
         query = query.where(Member.status == status)
     return list(session.scalars(query.limit(limit)))
@@ -219,7 +275,7 @@ def search_members(
 
 def renew(
     session: Session,
-    siren: str,
+    key: str,
     *,
     today: date,
     now: datetime,
@@ -229,9 +285,9 @@ def renew(
     """Extend a registration by ``registration_years``: from the old expiry, or from today if already
     expired. An expired member becomes active; a suspended one stays suspended; a withdrawn one cannot
     be renewed (it withdrew its consent: register it again explicitly)."""
-    member = get_member(session, siren)
+    member = get_member(session, key)
     if member.status == MemberStatus.WITHDRAWN:
-        raise InvalidTransitionError(f"le membre {member.siren} s'est retiré ; il ne peut pas être renouvelé")
+        raise InvalidTransitionError(f"l'adhérent {member.key} s'est retiré ; il ne peut pas être renouvelé")
     old = member.expires_on
     base = today if is_expired(old, today) else old
     member.expires_on = add_years(base, settings.registration_years)
@@ -243,7 +299,7 @@ def renew(
         session,
         actor,
         "member.renew",
-        f"member:{member.siren}",
+        subject(member),
         1,
         {"old_expires_on": old.isoformat(), "expires_on": member.expires_on.isoformat()},
         now=now,
@@ -251,15 +307,15 @@ def renew(
     return member
 
 
-def withdraw_member(session: Session, siren: str, *, now: datetime, actor: str, reason: str = "") -> Member:
+def withdraw_member(session: Session, key: str, *, now: datetime, actor: str, reason: str = "") -> Member:
     """The member leaves the scheme: no more messages to any of its numbers, from now on."""
-    member = get_member(session, siren)
+    member = get_member(session, key)
     if member.status != MemberStatus.WITHDRAWN:
         member.status = MemberStatus.WITHDRAWN
         member.withdrawn_at = now
         member.updated_at = now
         session.flush()
-        audit.record(session, actor, "member.withdraw", f"member:{member.siren}", 1, {"reason": reason}, now=now)
+        audit.record(session, actor, "member.withdraw", subject(member), 1, {"reason": reason}, now=now)
     return member
 
 
@@ -289,34 +345,34 @@ def withdraw_number(session: Session, e164: str, *, now: datetime, actor: str, r
             "number.withdraw",
             f"phone:{mask(e164)}",
             len(touched),
-            {"members": [m.siren for m in touched], "reason": reason},
+            {"members": [m.key for m in touched], "reason": reason},
             now=now,
         )
     return touched
 
 
-def suspend(session: Session, siren: str, *, now: datetime, actor: str, reason: str = "") -> Member:
+def suspend(session: Session, key: str, *, now: datetime, actor: str, reason: str = "") -> Member:
     """Stop alerts to a member for now (e.g. shop closed for works) without ending its registration."""
-    member = get_member(session, siren)
+    member = get_member(session, key)
     if member.status == MemberStatus.WITHDRAWN:
-        raise InvalidTransitionError(f"le membre {member.siren} s'est retiré ; il ne peut pas être suspendu")
+        raise InvalidTransitionError(f"l'adhérent {member.key} s'est retiré ; il ne peut pas être suspendu")
     if member.status != MemberStatus.SUSPENDED:
         member.status = MemberStatus.SUSPENDED
         member.updated_at = now
         session.flush()
-        audit.record(session, actor, "member.suspend", f"member:{member.siren}", 1, {"reason": reason}, now=now)
+        audit.record(session, actor, "member.suspend", subject(member), 1, {"reason": reason}, now=now)
     return member
 
 
-def reactivate(session: Session, siren: str, *, today: date, now: datetime, actor: str) -> Member:
+def reactivate(session: Session, key: str, *, today: date, now: datetime, actor: str) -> Member:
     """End a suspension; the member becomes active, or expired if its registration ran out meanwhile."""
-    member = get_member(session, siren)
+    member = get_member(session, key)
     if member.status != MemberStatus.SUSPENDED:
-        raise InvalidTransitionError(f"le membre {member.siren} n'est pas suspendu (statut {member.status.value})")
+        raise InvalidTransitionError(f"l'adhérent {member.key} n'est pas suspendu (statut {member.status.value})")
     member.status = status_for_dates(member.expires_on, today)
     member.updated_at = now
     session.flush()
-    audit.record(session, actor, "member.reactivate", f"member:{member.siren}", 1, now=now)
+    audit.record(session, actor, "member.reactivate", subject(member), 1, now=now)
     return member
 
 

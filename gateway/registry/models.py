@@ -1,11 +1,17 @@
-"""Tables of the member register: reference lists (zones, streets, categories), members and their numbers."""
+"""Tables of the member register: reference lists (zones, streets, categories), members and their numbers.
+
+A member is an *establishment* (a shop, a hotel, a restaurant: one place, one SIRET) with its own street,
+zone, category and numbers; establishments sharing a SIREN belong to one business. The business holds
+nothing of its own: it is the group of its establishments. An establishment the CCISM knows by SIREN only
+(its older files) has no SIRET; a business has at most one such establishment.
+"""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.storage.base import Base, UTCDateTime
@@ -50,17 +56,30 @@ class Category(Base):
 
 
 class Member(Base):
-    """A registered business. ``expires_on`` is the last day the registration is valid (inclusive)."""
+    """A registered establishment. ``expires_on`` is the last day the registration is valid (inclusive).
+
+    ``siret`` is unique when known; ``siren`` is its first nine digits, shared by the business's other
+    establishments. :attr:`key` is how operators name it (the SIRET, or the SIREN when there is none).
+    """
 
     __tablename__ = "registry_member"
     __table_args__ = (
         # Targeting filters on status and expiry first, then place and category; this index also serves
         # status-only queries, so status has no index of its own.
         Index("ix_registry_member_target", "status", "expires_on", "zone_id", "category_id"),
+        # One establishment without SIRET per business: a SIREN alone must name one establishment.
+        Index(
+            "uq_registry_member_siren_without_siret",
+            "siren",
+            unique=True,
+            sqlite_where=text("siret IS NULL"),
+            postgresql_where=text("siret IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    siren: Mapped[str] = mapped_column(String(9), unique=True)
+    siren: Mapped[str] = mapped_column(String(9), index=True)
+    siret: Mapped[str | None] = mapped_column(String(14), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     category_id: Mapped[str] = mapped_column(ForeignKey("registry_category.id", onupdate="CASCADE"), index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
@@ -89,8 +108,13 @@ class Member(Base):
     )
     street: Mapped[Street | None] = relationship()
 
+    @property
+    def key(self) -> str:
+        """The establishment's identifier for operators: its SIRET, or its SIREN when it has no SIRET."""
+        return self.siret or self.siren
+
     def __repr__(self) -> str:
-        return f"Member({self.siren} {self.name!r} {self.status.value} until {self.expires_on})"
+        return f"Member({self.key} {self.name!r} {self.status.value} until {self.expires_on})"
 
 
 class MemberPhone(Base):

@@ -11,14 +11,16 @@ from gateway.registry.models import MemberStatus
 from gateway.registry.phones import ParsedPhone, parse_phone
 from gateway.registry.reference import ReferenceIndex
 from gateway.registry.settings import DEFAULT_SETTINGS, RegistrySettings
-from gateway.registry.siren import normalize_siren
+from gateway.registry.siren import identify
 
 
 @dataclass(frozen=True, slots=True)
 class MemberInput:
     """A member as an operator or a CSV row gives it: raw text, not yet validated.
 
-    ``street`` is a street name in ``zone`` or empty; ``phones`` are numbers as typed.
+    ``siren`` and ``siret`` as typed: a SIRET alone is enough (its first nine digits are the SIREN); a SIREN
+    alone names an establishment the CCISM knows without SIRET. ``street`` is a street name in ``zone`` or
+    empty; ``phones`` are numbers as typed.
     """
 
     siren: str
@@ -30,13 +32,15 @@ class MemberInput:
     address: str = ""
     street: str = ""
     contact: str = ""
+    siret: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ValidMember:
-    """A validated record: normalised SIREN, reference ids resolved, numbers in E.164."""
+    """A validated record: normalised SIREN and SIRET (None when not given), reference ids, numbers in E.164."""
 
     siren: str
+    siret: str | None
     name: str
     category_id: str
     zone_id: str
@@ -81,7 +85,7 @@ def validate_member(
 
     Raises a :class:`~gateway.registry.errors.RegistryError` subclass whose message says what to fix.
     """
-    siren = normalize_siren(data.siren)
+    key = identify(data.siren, data.siret)
     name = " ".join(data.name.split())
     if not name:
         raise InvalidMemberError("nom manquant ; indiquez le nom de l'établissement")
@@ -101,7 +105,8 @@ def validate_member(
     if not phones:
         raise InvalidMemberError("aucun numéro de portable ; un membre doit avoir au moins un numéro")
     return ValidMember(
-        siren=siren,
+        siren=key.siren,
+        siret=key.siret,
         name=name,
         category_id=category_id,
         zone_id=zone_id,

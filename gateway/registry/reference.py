@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway.registry.errors import InvalidMemberError, RegistryError, UnknownReferenceError
 from gateway.registry.models import Category, Street, Zone
+from gateway.registry.names import NameTable, resolve_one
 
 ZONE_HEADER = ["zone_id", "name"]
 STREET_HEADER = ["zone_id", "street"]
@@ -28,29 +30,73 @@ class LoadReport:
 
 @dataclass(frozen=True, slots=True)
 class ReferenceIndex:
-    """An in-memory snapshot of the lists, for validating many rows without a query per row."""
+    """An in-memory snapshot of the lists, for validating many rows without a query per row.
+
+    Every lookup goes through :mod:`gateway.registry.names`: ids and display names, any case or accents.
+    """
 
     zones: dict[str, str]  # id -> name
     categories: dict[str, str]  # id -> label
     streets: dict[tuple[str, str], int]  # (zone id, street name) -> street id
+    zone_names: NameTable[str]
+    category_names: NameTable[str]
+    street_names: NameTable[int]  # street id -> name, every zone
+    street_zone: dict[int, str]  # street id -> zone id
+
+    @classmethod
+    def build(
+        cls, zones: dict[str, str], categories: dict[str, str], streets: dict[tuple[str, str], int]
+    ) -> ReferenceIndex:
+        return cls(
+            zones=zones,
+            categories=categories,
+            streets=streets,
+            zone_names=NameTable.build("zone", zones),
+            category_names=NameTable.build("catégorie", categories),
+            street_names=NameTable.build("rue", {i: name for (_, name), i in streets.items()}, ids_are_names=False),
+            street_zone={i: zone for (zone, _), i in streets.items()},
+        )
 
     def check_zone(self, zone: str) -> str:
-        if zone not in self.zones:
-            raise UnknownReferenceError("zone", zone, self.zones)
-        return zone
+        """The id of the zone ``zone`` names (id or display name)."""
+        return resolve_one(self.zone_names, zone)
 
     def check_category(self, category: str) -> str:
-        if category not in self.categories:
-            raise UnknownReferenceError("catégorie", category, self.categories)
-        return category
+        """The id of the category ``category`` names (id or label)."""
+        return resolve_one(self.category_names, category)
 
     def street_id(self, zone: str, street: str) -> int:
-        """The id of ``street`` in ``zone``; the error lists the streets of that zone."""
-        key = (zone, street)
-        if key not in self.streets:
-            in_zone = [name for (z, name) in self.streets if z == zone]
-            raise UnknownReferenceError(f"rue (zone {zone})", street, in_zone or ["(aucune rue dans cette zone)"])
-        return self.streets[key]
+        """The id of ``street`` in ``zone`` (a zone id); the error gives the closest street of that zone, or
+        the zone the street is in."""
+        found = self.street_names.find(street)
+        in_zone = [i for i in found if self.street_zone[i] == zone]
+        if in_zone:
+            return int(str(in_zone[0]))
+        zone_name = self.zones.get(zone, zone)
+        if found:
+            elsewhere = ", ".join(sorted({self.zones[self.street_zone[i]] for i in found}))
+            raise InvalidMemberError(
+                f"la rue « {street} » est dans la zone {elsewhere}, pas dans {zone_name} ; corrigez la zone ou la rue"
+            )
+        local = NameTable.build(
+            f"rue (zone {zone_name})",
+            {i: name for (z, name), i in self.streets.items() if z == zone} or {0: "(aucune rue dans cette zone)"},
+            ids_are_names=False,
+        )
+        raise UnknownReferenceError(local.kind, street, local.names(), suggestion=local.suggest(street))
+
+    def street_ids(self, streets: Sequence[str | int]) -> list[int]:
+        """Street ids for names (a name present in several zones selects each) or ids, in order."""
+        found: list[int] = []
+        for street in streets:
+            if isinstance(street, int):
+                if street not in self.street_zone:
+                    raise UnknownReferenceError("rue", str(street), self.street_names.names())
+                ids: Sequence[int] = (street,)
+            else:
+                ids = self.street_names.resolve(street)
+            found.extend(i for i in ids if i not in found)
+        return found
 
 
 def reference_index(session: Session) -> ReferenceIndex:
@@ -58,7 +104,7 @@ def reference_index(session: Session) -> ReferenceIndex:
     zones = {z.id: z.name for z in session.scalars(select(Zone))}
     categories = {c.id: c.label for c in session.scalars(select(Category))}
     streets = {(s.zone_id, s.name): s.id for s in session.scalars(select(Street))}
-    return ReferenceIndex(zones, categories, streets)
+    return ReferenceIndex.build(zones, categories, streets)
 
 
 def _read(path: Path, header: list[str]) -> list[list[str]]:

@@ -1,46 +1,112 @@
-"""SIREN numbers: nine digits whose Luhn checksum is a multiple of ten."""
+"""SIREN (a business, 9 digits) and SIRET (one of its establishments, 14 digits), checked with python-stdnum.
+
+A SIRET is the SIREN followed by a five-digit establishment number (NIC); both carry a Luhn key (La Poste's
+SIRETs follow their own rule, which stdnum knows). Operators copy them with spaces or dots: both are dropped.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
 
 from gateway.registry.errors import InvalidSirenError
 
 SIREN_LENGTH = 9
+SIRET_LENGTH = 14
 
 
-def luhn_ok(digits: str) -> bool:
-    """True when the Luhn checksum of ``digits`` (a string of ASCII digits) is a multiple of ten."""
-    total = 0
-    # Double every second digit counting from the right (the key is the rightmost digit).
-    for index, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+def _compact(value: str) -> str:
+    return "".join(value.replace(".", " ").split())
 
 
 def normalize_siren(value: str) -> str:
-    """Return the nine-digit SIREN, spaces removed, or raise :class:`InvalidSirenError` saying what is wrong.
-
-    Operators often copy a SIREN as ``123 456 789`` or type a SIRET (14 digits): both get a message that
-    tells them what to write instead.
-    """
-    compact = "".join(value.split())
+    """Return the nine-digit SIREN, or raise :class:`InvalidSirenError` saying what is wrong and what to write."""
+    compact = _compact(value)
     if not compact:
         raise InvalidSirenError(value, "SIREN manquant ; écrivez les 9 chiffres du SIREN")
     if not compact.isascii() or not compact.isdigit():
         raise InvalidSirenError(value, "il ne doit contenir que des chiffres ; écrivez les 9 chiffres du SIREN")
-    if len(compact) == 14:
+    if len(compact) == SIRET_LENGTH:
         raise InvalidSirenError(value, "c'est un SIRET (14 chiffres) ; gardez les 9 premiers chiffres (le SIREN)")
-    if len(compact) != SIREN_LENGTH:
+    try:
+        return str(stdnum_siren.validate(compact))
+    except InvalidLength:
         raise InvalidSirenError(
             value, f"{len(compact)} chiffres au lieu de 9 ; vérifiez le SIREN sur l'extrait Kbis ou l'avis INSEE"
+        ) from None
+    except InvalidChecksum:
+        raise InvalidSirenError(value, "clé de contrôle fausse (chiffre mal recopié ?) ; vérifiez le SIREN") from None
+    except ValidationError:
+        raise InvalidSirenError(value, "format invalide ; écrivez les 9 chiffres du SIREN") from None
+
+
+def normalize_siret(value: str) -> str:
+    """Return the fourteen-digit SIRET, or raise :class:`InvalidSirenError` saying what is wrong."""
+    compact = _compact(value)
+    if not compact:
+        raise InvalidSirenError(value, "SIRET manquant ; écrivez les 14 chiffres du SIRET", kind="SIRET")
+    if not compact.isascii() or not compact.isdigit():
+        raise InvalidSirenError(
+            value, "il ne doit contenir que des chiffres ; écrivez les 14 chiffres du SIRET", kind="SIRET"
         )
-    if not luhn_ok(compact):
-        raise InvalidSirenError(value, "clé de contrôle fausse (chiffre mal recopié ?) ; vérifiez le SIREN")
-    return compact
+    try:
+        return str(stdnum_siret.validate(compact))
+    except InvalidLength:
+        raise InvalidSirenError(
+            value, f"{len(compact)} chiffres au lieu de 14 ; vérifiez le SIRET sur l'avis de situation INSEE", "SIRET"
+        ) from None
+    except InvalidChecksum:
+        raise InvalidSirenError(
+            value, "clé de contrôle fausse (chiffre mal recopié ?) ; vérifiez le SIRET", kind="SIRET"
+        ) from None
+    except ValidationError:
+        raise InvalidSirenError(value, "format invalide ; écrivez les 14 chiffres du SIRET", kind="SIRET") from None
+
+
+@dataclass(frozen=True, slots=True)
+class EstablishmentKey:
+    """What an operator typed to name an establishment: a SIRET (``siret`` set) or only a SIREN."""
+
+    siren: str
+    siret: str | None
+
+    @property
+    def text(self) -> str:
+        return self.siret or self.siren
+
+
+def parse_key(value: str) -> EstablishmentKey:
+    """A SIRET (14 digits) or a SIREN (9 digits), spaces and dots allowed; the error says which to give."""
+    compact = _compact(value)
+    if len(compact) == SIRET_LENGTH:
+        siret = normalize_siret(compact)
+        return EstablishmentKey(siret[:SIREN_LENGTH], siret)
+    if len(compact) == SIREN_LENGTH or not compact.isdigit():
+        return EstablishmentKey(normalize_siren(value), None)
+    raise InvalidSirenError(
+        value,
+        f"{len(compact)} chiffres : donnez le SIRET de l'établissement (14 chiffres) ou le SIREN de l'entreprise (9)",
+        kind="SIRET",
+    )
+
+
+def identify(siren: str, siret: str) -> EstablishmentKey:
+    """The key of a record that gives a SIREN, a SIRET or both (they must agree)."""
+    if siret.strip():
+        key = parse_key(siret)
+        if siren.strip():
+            given = normalize_siren(siren)
+            if key.siren != given:
+                raise InvalidSirenError(
+                    siret,
+                    f"ce SIRET appartient au SIREN {key.siren}, pas au SIREN {given} ; corrigez l'un des deux",
+                    kind="SIRET",
+                )
+        return key
+    return EstablishmentKey(normalize_siren(siren), None)
 
 
 def is_valid_siren(value: str) -> bool:

@@ -5,6 +5,8 @@ Semantics of a target (documented for operators in the README):
 * the *place* is ``whole_territory``, or the union of ``zones`` and ``streets`` (a member in any of the
   zones OR on any of the streets);
 * ``categories``, when given, narrow the place (AND): "jewellers and bureaux de change in Marigot";
+* zones, streets and categories are named by id or display name, any case or accents (one resolver:
+  :mod:`gateway.registry.names`);
 * a target without a place is refused, even with categories: an island-wide alert must say so with
   ``whole_territory=True``, never happen because a field was left empty;
 * ``whole_territory`` together with zones or streets is refused as contradictory.
@@ -22,8 +24,10 @@ from typing import Any
 from sqlalchemy import Select, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
-from gateway.registry.errors import InvalidTargetError, UnknownReferenceError
-from gateway.registry.models import Category, Member, MemberPhone, MemberStatus, Street, Zone
+from gateway.registry.errors import InvalidTargetError
+from gateway.registry.models import Member, MemberPhone, MemberStatus
+from gateway.registry.names import resolve_many
+from gateway.registry.reference import reference_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,31 +59,38 @@ def eligible(today: date) -> list[Any]:
     ]
 
 
-def _street_ids(session: Session, streets: Sequence[str | int]) -> list[int]:
-    """Street ids for names (a name present in several zones selects each) or ids."""
-    rows = session.execute(select(Street.id, Street.name, Street.zone_id)).all()
-    by_name: dict[str, list[int]] = {}
-    for street_id, name, _zone in rows:
-        by_name.setdefault(name, []).append(street_id)
-    known_ids = {row[0] for row in rows}
-    found: list[int] = []
-    for street in streets:
-        if isinstance(street, int):
-            if street not in known_ids:
-                raise UnknownReferenceError("rue", str(street), by_name)
-            found.append(street)
-        elif street in by_name:
-            found.extend(by_name[street])
-        else:
-            raise UnknownReferenceError("rue", street, by_name)
-    return found
+@dataclass(frozen=True, slots=True)
+class ResolvedTarget:
+    """A target with every name turned into ids: zone ids, street ids, category ids."""
+
+    zones: tuple[str, ...]
+    streets: tuple[int, ...]
+    categories: tuple[str, ...]
+    whole_territory: bool
 
 
-def _check(session: Session, model: type[Zone] | type[Category], kind: str, values: Sequence[str]) -> None:
-    valid = set(session.scalars(select(model.id)).all())
-    for value in values:
-        if value not in valid:
-            raise UnknownReferenceError(kind, value, valid)
+def resolve_target(
+    session: Session,
+    zones: Sequence[str] = (),
+    streets: Sequence[str | int] = (),
+    categories: Sequence[str] = (),
+    whole_territory: bool = False,
+) -> ResolvedTarget:
+    """Check a target's shape and resolve its names (ids or display names, any case or accents: see
+    :mod:`gateway.registry.names`); raises :class:`InvalidTargetError` or :class:`UnknownReferenceError`."""
+    if whole_territory and (zones or streets):
+        raise InvalidTargetError("cible contradictoire : tout le territoire ET des zones ou des rues ; choisissez")
+    if not whole_territory and not zones and not streets:
+        raise InvalidTargetError(
+            "cible vide : indiquez des zones, des rues, ou tout le territoire (les catégories seules ne suffisent pas)"
+        )
+    index = reference_index(session)
+    return ResolvedTarget(
+        zones=tuple(resolve_many(index.zone_names, zones)),
+        streets=tuple(index.street_ids(streets)),
+        categories=tuple(resolve_many(index.category_names, categories)),
+        whole_territory=whole_territory,
+    )
 
 
 def _target_filter(
@@ -89,25 +100,17 @@ def _target_filter(
     categories: Sequence[str],
     whole_territory: bool,
 ) -> list[Any]:
-    if whole_territory and (zones or streets):
-        raise InvalidTargetError("cible contradictoire : tout le territoire ET des zones ou des rues ; choisissez")
-    if not whole_territory and not zones and not streets:
-        raise InvalidTargetError(
-            "cible vide : indiquez des zones, des rues, ou tout le territoire (les catégories seules ne suffisent pas)"
-        )
-    _check(session, Zone, "zone", zones)
-    _check(session, Category, "catégorie", categories)
+    target = resolve_target(session, zones, streets, categories, whole_territory)
     conditions: list[Any] = []
     if not whole_territory:
-        street_ids = _street_ids(session, streets)
         place = []
-        if zones:
-            place.append(Member.zone_id.in_(list(zones)))
-        if street_ids:
-            place.append(Member.street_id.in_(street_ids))
+        if target.zones:
+            place.append(Member.zone_id.in_(list(target.zones)))
+        if target.streets:
+            place.append(Member.street_id.in_(list(target.streets)))
         conditions.append(or_(*place))
-    if categories:
-        conditions.append(Member.category_id.in_(list(categories)))
+    if target.categories:
+        conditions.append(Member.category_id.in_(list(target.categories)))
     return conditions
 
 

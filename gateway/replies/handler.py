@@ -34,8 +34,9 @@ CONFIRMATION_EN = (
 
 @dataclass(frozen=True, slots=True)
 class IncomingResult:
-    """``kind`` stop or reply; ``withdrawn``: SIRENs whose number was withdrawn now; ``confirmation_id``:
-    the outbox row of the confirmation (None when the number was unknown or already withdrawn)."""
+    """``kind`` stop or reply; ``withdrawn``: establishments (SIRET, or SIREN without one) whose number was
+    withdrawn now; ``confirmation_id``: the outbox row of the confirmation (None when the number was unknown
+    or already withdrawn)."""
 
     inbox_id: int
     kind: InboxKind
@@ -85,7 +86,7 @@ def handle_incoming(
     confirmation: int | None = None
     if stop:
         members = withdraw_number(session, e164, now=now, actor=f"sms:{modem_id or 'modem'}", reason="STOP")
-        withdrawn = tuple(m.siren for m in members)
+        withdrawn = tuple(m.key for m in members)
         if members:
             reply = check_length(
                 join_languages(CONFIRMATION_FR, CONFIRMATION_EN, text_settings.template), text_settings

@@ -6,6 +6,7 @@ to start with ``MigrationRequiredError``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -38,6 +39,11 @@ def head() -> str:
     return revision
 
 
+def revisions() -> set[str]:
+    """Every revision this program knows (a backup from a newer version has one that is not here)."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (creates the schema on an empty database)."""
     engine = make_engine(url)
@@ -49,11 +55,44 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def upgrade_engine(engine: Engine, revision: str = "head") -> None:
     """Like ``upgrade`` on an existing engine (tests, the daemon's start-up)."""
+    _run(engine, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at ``url`` back to ``revision`` (tests, and an operator undoing an upgrade)."""
+    engine = make_engine(url)
+    try:
+        _run(engine, lambda config: command.downgrade(config, revision))
+    finally:
+        engine.dispose()
+
+
+def _run(engine: Engine, step: Callable[[Config], None]) -> None:
+    """Run a migration step in one transaction.
+
+    On SQLite, foreign keys are off while it runs (SQLite's own procedure for schema changes): a revision
+    that rebuilds a table drops the old one, which with foreign keys on would delete the rows that refer
+    to it (a member's numbers). ``PRAGMA foreign_key_check`` then proves nothing dangles before the commit.
+    """
     config = alembic_config(engine)
+    sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-        connection.commit()
+        if sqlite:
+            # Outside any transaction, where SQLite honours it; the raw connection does not begin one.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            config.attributes["connection"] = connection
+            step(config)
+            if sqlite:
+                dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if dangling:
+                    connection.rollback()
+                    raise RuntimeError(f"migration left rows whose foreign key points nowhere: {dangling[:5]}")
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def current(url: str) -> str | None:

@@ -29,6 +29,8 @@ from drivers import (
 )
 from simulator.testing import AtTerminal
 
+pytestmark = pytest.mark.slow  # AtModem against the simulator over real pseudo-terminals
+
 sim_app = pytest.importorskip("simulator.app")
 sim_client = pytest.importorskip("simulator.client")
 sim_config = pytest.importorskip("simulator.config")

@@ -195,3 +195,28 @@ def test_preview_lists_what_gsm_folding_changed(cli: Cli) -> None:
     assert "repli GSM (texte envoyé en 7 bits) : '«' -> '\"', '»' -> '\"', '’' -> \"'\"" in result.stdout
     data = json.loads(cli.run(["alert", "preview", "--fr", "« Vol » 🚨", "--all", "--json"]).stdout)
     assert (data["encoding"], data["text"], data["folded"]) == ("ucs2", "« Vol » 🚨", [])
+
+
+def test_targets_by_the_names_people_use(cli: Cli) -> None:
+    by_ids = expected_numbers(cli, zones=["grand-case"], streets=["Rue de Hollande"], categories=["hotel"])
+    assert by_ids
+    result = cli.run(
+        [
+            "alert",
+            "preview",
+            "--fr",
+            TEXT,
+            "--zone",
+            "Grand-Case",
+            "--street",
+            "rue de hollande",
+            "--category",
+            "Hôtel",
+            "--json",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["numbers"] == len(by_ids)
+    miss = cli.run(["alert", "preview", "--fr", TEXT, "--zone", "Grand Kase"])
+    assert miss.exit_code == 2 and "vouliez-vous dire « Grand-Case » ?" in miss.stderr
+    assert nothing_written(cli)

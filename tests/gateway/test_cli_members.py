@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from gateway.audit.models import AuditEntry
 from gateway.registry.models import Member, MemberPhone, MemberStatus
-from gateway.registry.siren import luhn_ok
+from gateway.registry.siren import is_valid_siren
 from tests.gateway.test_cli_support import SAMPLE, Cli, cli_fixture, template_db_fixture  # noqa: F401 - fixtures
 
 SIREN = "682734884"  # Hôtel Corail Lin, grand-case, two numbers, registered 2026-04-23
@@ -33,7 +33,9 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 def unknown_valid_siren() -> str:
     taken = {row["siren"] for row in read_csv(SAMPLE)}
-    return next(s for s in (f"{n:09d}" for n in range(100_000_000, 100_001_000)) if luhn_ok(s) and s not in taken)
+    return next(
+        s for s in (f"{n:09d}" for n in range(100_000_000, 100_001_000)) if is_valid_siren(s) and s not in taken
+    )
 
 
 def audit_actions(cli: Cli) -> list[tuple[str, str, str]]:
@@ -57,7 +59,7 @@ def test_list_rejects_unknown_zone_and_status(cli: Cli) -> None:
     result = cli.run(["members", "list", "--zone", "atlantis"])
     assert result.exit_code == 2
     assert "zone inconnu(e) « atlantis »" in result.stderr
-    assert "marigot" in result.stderr  # the valid values are listed
+    assert "Marigot" in result.stderr  # the valid values are listed
     assert cli.run(["members", "list", "--status", "dormant"]).exit_code == 2
 
 
@@ -75,12 +77,12 @@ def test_show(cli: Cli) -> None:
 
 def test_bad_and_unknown_sirens_exit_2(cli: Cli) -> None:
     for args, message in (
-        (["members", "show", "12345"], "SIREN invalide « 12345 »"),
+        (["members", "show", "12345"], "SIRET invalide « 12345 » : 5 chiffres : donnez le SIRET"),
         (["members", "show", "682734885"], "clé de contrôle"),
-        (["members", "show", unknown_valid_siren()], "aucun membre"),
+        (["members", "show", unknown_valid_siren()], "aucun adhérent"),
         (["members", "renew", "abc"], "SIREN invalide"),
-        (["members", "withdraw", "12345", "--yes"], "SIREN invalide"),
-        (["members", "data", unknown_valid_siren()], "aucun membre"),
+        (["members", "withdraw", "12345", "--yes"], "SIRET invalide"),
+        (["members", "data", unknown_valid_siren()], "aucun adhérent"),
     ):
         result = cli.run(args)
         assert result.exit_code == 2, (args, result.output)
@@ -94,14 +96,15 @@ def test_export_is_the_import_format_and_round_trips(cli: Cli, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "2000 adhérent(s)" in result.stderr
     exported, original = read_csv(target), read_csv(SAMPLE)
-    assert exported[0].keys() == original[0].keys()
+    assert list(exported[0].keys()) == ["siren", "siret", *list(original[0].keys())[1:]]
+    assert {r.pop("siret") for r in exported} == {""}  # the sample knows no SIRET
     assert {r["siren"]: r for r in exported} == {r["siren"]: r for r in original}
     again = cli.run(["members", "import", str(target), "--dry-run", "--json"])
     report = json.loads(again.stdout)
     assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 2000)
     stdout = cli.run(["members", "export", "--status", "withdrawn"])
     assert stdout.exit_code == 0
-    assert stdout.stdout.splitlines() == [",".join(original[0].keys())]
+    assert stdout.stdout.splitlines() == [",".join(["siren", "siret", *list(original[0].keys())[1:]])]
 
 
 def test_renew_extends_and_is_audited(cli: Cli) -> None:
@@ -136,8 +139,8 @@ def test_withdraw_number(cli: Cli) -> None:
     for args, message in (
         (["--number", "+33639980000"], "aucun adhérent n'a le numéro"),
         (["--number", "n'importe quoi"], "numéro invalide"),
-        ([], "un SIREN ou --number"),
-        ([SIREN, "--number", NUMBERS[1]], "un SIREN ou --number"),
+        ([], "un SIRET (ou SIREN) ou --number"),
+        ([SIREN, "--number", NUMBERS[1]], "un SIRET (ou SIREN) ou --number"),
     ):
         bad = cli.run(["members", "withdraw", *args, "--yes"])
         assert bad.exit_code == 2, (args, bad.output)
@@ -165,3 +168,36 @@ def test_data_export_is_json_and_audited(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "data.json"
     assert cli.run(["members", "data", SIREN, "-o", str(target)]).exit_code == 0
     assert json.loads(target.read_text(encoding="utf-8"))["member"]["name"] == "Hôtel Corail Lin"
+
+
+def test_establishments_by_siret_and_a_siren_that_needs_one(cli: Cli, tmp_path: Path) -> None:
+    from gateway.registry.fiction import siret_from  # noqa: PLC0415
+
+    hotel, annex = siret_from(SIREN, 1), siret_from(SIREN, 2)
+    path = tmp_path / "annex.csv"
+    path.write_text(
+        "siret,name,category,zone,phones,registered_on\n"
+        f"{annex},Hôtel Corail Lin - plage,hotel,baie-orientale,+33639980099,2026-04-23\n",
+        encoding="utf-8",
+    )
+    imported = cli.run(["members", "import", str(path), "--json"])
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.stdout)["created"] == 1
+    # The SIREN still names the establishment known without SIRET; the annex goes by its SIRET.
+    shown = json.loads(cli.run(["members", "show", SIREN, "--json"]).stdout)
+    assert (shown["siret"], shown["zone"]) == (None, "grand-case")
+    annex_shown = json.loads(cli.run(["members", "show", annex, "--json"]).stdout)
+    assert (annex_shown["siren"], annex_shown["zone"]) == (SIREN, "baie-orientale")
+    # Giving the first its SIRET (a file with a SIRET column) makes the SIREN ambiguous.
+    path.write_text(
+        "siret,name,category,street,zone,phones,registered_on\n"
+        f"{hotel},Hôtel Corail Lin,hotel,Rue de Petite Plage,grand-case,{';'.join(NUMBERS)},2026-04-23\n",
+        encoding="utf-8",
+    )
+    assert cli.run(["members", "import", str(path)]).exit_code == 0
+    ambiguous = cli.run(["members", "renew", SIREN])
+    assert ambiguous.exit_code == 2
+    assert "a 2 établissements" in ambiguous.stderr and hotel in ambiguous.stderr and annex in ambiguous.stderr
+    withdrawn = cli.run(["members", "withdraw", annex, "--yes", "--json"])
+    assert withdrawn.exit_code == 0 and json.loads(withdrawn.stdout)["status"] == "withdrawn"
+    assert json.loads(cli.run(["members", "show", hotel, "--json"]).stdout)["status"] == "active"

@@ -29,7 +29,8 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 SAMPLE = DATA / "members-sample.csv"
 TODAY = date(2026, 11, 27)
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
-HEADER = ",".join(COLUMNS)
+# The format of data/members-sample.csv: no SIRET column (establishments known by SIREN only).
+HEADER = ",".join(c for c in COLUMNS if c != "siret")
 GOOD = "246341275,Bijouterie Test,bijouterie,1 Rue Kennedy,Rue Kennedy,marigot,+33639980001,Jeanne,2025-01-10"
 GOOD2 = "078984705,Pharmacie Test,pharmacie,Galisbay,,galisbay,+33639980002;06 39 98 00 03,Paul,2022-02-02"
 
@@ -103,9 +104,17 @@ def test_export_then_import_is_unchanged_and_byte_identical(session: Session, tm
     out = tmp_path / "export.csv"
     with out.open("w", encoding="utf-8", newline="") as handle:
         assert export_members(session, handle) == 2000
-    assert out.read_bytes() == SAMPLE.read_bytes()
+    with out.open(encoding="utf-8", newline="") as exported, SAMPLE.open(encoding="utf-8", newline="") as sample:
+        rows = list(csv.reader(exported))
+        assert rows[0] == list(COLUMNS)
+        # The sample's rows, with an empty SIRET column after the SIREN.
+        assert [r[:1] + r[2:] for r in rows] == list(csv.reader(sample))
+        assert all(r[1] == "" for r in rows[1:])
     report = run(session, out)
     assert (report.created, report.updated, report.unchanged) == (0, 0, 2000)
+    again = io.StringIO(newline="")
+    export_members(session, again)
+    assert again.getvalue().encode() == out.read_bytes()
 
 
 def test_export_can_filter_by_status(session: Session, tmp_path: Path) -> None:
@@ -157,7 +166,10 @@ BAD_ROWS = [
     ("123456789,X,bijouterie,a,,marigot,+33639980010,c,2025-01-01", "clé de contrôle"),
     ("682734884,X,casino,a,,marigot,+33639980011,c,2025-01-01", "catégorie inconnu(e) « casino »"),
     ("110904349,X,bijouterie,a,,paris,+33639980012,c,2025-01-01", "zone inconnu(e) « paris »"),
-    ("339808214,X,bijouterie,a,Rue Lady Fish,marigot,+33639980013,c,2025-01-01", "rue (zone marigot)"),
+    (
+        "339808214,X,bijouterie,a,Rue Lady Fish,marigot,+33639980013,c,2025-01-01",
+        "est dans la zone Sandy Ground, pas dans Marigot",
+    ),
     ("855374658,X,bijouterie,a,,marigot,0690 12,c,2025-01-01", "trop court"),
     ("696090042,X,bijouterie,a,,marigot,+33639980014,c,10/01/2025", "date d'inscription invalide"),
     ("696090042,X,bijouterie,a,,marigot,+33639980014,c,2030-01-01", "dans le futur"),
@@ -211,7 +223,7 @@ def test_wrong_header_rejects_the_file(session: Session, tmp_path: Path, header:
     (error,) = report.errors
     assert error.line == 1
     assert fragment in error.reason
-    assert "attendu : siren,name,category" in error.reason
+    assert "attendu : siren,siret,name,category" in error.reason
     assert member_count(session) == 0
 
 

@@ -98,9 +98,10 @@ def test_29_february_plus_three_years() -> None:
     ("changes", "error", "fragment"),
     [
         ({"siren": "123456789"}, InvalidSirenError, "clé de contrôle"),
-        ({"category": "casino"}, UnknownReferenceError, "bijouterie"),
-        ({"zone": "paris"}, UnknownReferenceError, "marigot"),
-        ({"street": "Boulevard de Grand-Case"}, UnknownReferenceError, "Rue Kennedy"),  # not in marigot
+        ({"category": "casino"}, UnknownReferenceError, "Bijouterie"),
+        ({"zone": "paris"}, UnknownReferenceError, "Marigot"),
+        ({"street": "Boulevard de Grand-Case"}, InvalidMemberError, "est dans la zone Grand-Case, pas dans Marigot"),
+        ({"street": "Rue Kenedy"}, UnknownReferenceError, "vouliez-vous dire « Rue Kennedy » ?"),
         ({"phones": ["0690 12"]}, InvalidPhoneError, "trop court"),
         ({"phones": []}, InvalidMemberError, "aucun numéro"),
         ({"name": "  "}, InvalidMemberError, "nom manquant"),
@@ -118,7 +119,7 @@ def test_unknown_zone_error_lists_the_valid_ones(session: Session) -> None:
         m.create_member(session, shop(zone="paris"), now=NOW, actor="op")
     assert caught.value.kind == "zone"
     assert len(caught.value.valid) == 24
-    assert "grand-case" in str(caught.value)
+    assert "Grand-Case" in str(caught.value)
 
 
 def test_duplicate_siren_is_refused(session: Session) -> None:

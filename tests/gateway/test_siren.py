@@ -1,4 +1,4 @@
-"""SIREN validation: nine digits and a Luhn key, with messages that tell the operator what to do."""
+"""SIREN and SIRET validation (python-stdnum), with messages that tell the operator what to do."""
 
 from __future__ import annotations
 
@@ -10,9 +10,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.registry.errors import InvalidSirenError
-from gateway.registry.siren import is_valid_siren, luhn_ok, normalize_siren
+from gateway.registry.siren import (
+    EstablishmentKey,
+    identify,
+    is_valid_siren,
+    normalize_siren,
+    normalize_siret,
+    parse_key,
+)
 
 VALID = "246341275"  # from data/members-sample.csv
+SIRET = "24634127500013"  # VALID's establishment 0001
+LA_POSTE = "35600000000001"  # La Poste's SIRETs follow their own key rule, which stdnum knows
 
 
 def test_valid_siren_is_returned_compact() -> None:
@@ -53,8 +62,8 @@ def _luhn_reference(digits: str) -> bool:
 
 
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9))
-def test_luhn_matches_reference(digits: str) -> None:
-    assert luhn_ok(digits) == _luhn_reference(digits)
+def test_siren_key_is_luhn(digits: str) -> None:
+    assert is_valid_siren(digits) == _luhn_reference(digits)
 
 
 @given(st.text(alphabet="0123456789", min_size=8, max_size=8))
@@ -69,3 +78,42 @@ def test_every_sample_siren_is_valid() -> None:
         sirens = [row["siren"] for row in csv.DictReader(handle)]
     assert len(sirens) == 2000
     assert all(is_valid_siren(s) for s in sirens)
+
+
+def test_valid_siret_and_its_siren() -> None:
+    assert normalize_siret("246 341 275 00013") == SIRET
+    assert normalize_siret(LA_POSTE) == LA_POSTE
+    assert parse_key(SIRET) == EstablishmentKey(VALID, SIRET)
+    assert parse_key("246.341.275") == EstablishmentKey(VALID, None)
+    assert parse_key(SIRET).text == SIRET
+    assert parse_key(VALID).text == VALID
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("", "SIRET manquant"),
+        ("2463412750001A", "que des chiffres"),
+        ("24634127500014", "clé de contrôle fausse"),
+        ("2463412750001", "13 chiffres au lieu de 14"),
+    ],
+)
+def test_bad_siret_says_what_is_wrong(value: str, fragment: str) -> None:
+    with pytest.raises(InvalidSirenError) as caught:
+        normalize_siret(value)
+    assert fragment in str(caught.value)
+    assert str(caught.value).startswith(f"SIRET invalide « {value} »")
+
+
+def test_a_key_of_another_length_asks_for_a_siret_or_a_siren() -> None:
+    with pytest.raises(InvalidSirenError, match=r"donnez le SIRET de l.établissement .14 chiffres. ou le SIREN"):
+        parse_key("24634127500")
+
+
+def test_identify_takes_a_siret_a_siren_or_both_when_they_agree() -> None:
+    assert identify("", SIRET) == EstablishmentKey(VALID, SIRET)
+    assert identify(VALID, SIRET) == EstablishmentKey(VALID, SIRET)
+    assert identify(VALID, "") == EstablishmentKey(VALID, None)
+    assert identify("", VALID) == EstablishmentKey(VALID, None)  # a SIREN in the SIRET column
+    with pytest.raises(InvalidSirenError, match="appartient au SIREN 246341275, pas au SIREN 682734884"):
+        identify("682734884", SIRET)

@@ -10,6 +10,8 @@ import pytest
 
 from simulator.app import Simulator
 
+pytestmark = pytest.mark.slow  # real AT clients (gammu, python-gsmmodem): seconds each
+
 NUMBER = "+33639980001"
 LONG_FRENCH = (
     "Alerte Vigicommerce : vol à l'étalage signalé rue de la République à Marigot, deux individus "

@@ -31,7 +31,14 @@ from gateway.registry.models import Member, MemberStatus
 from gateway.registry.records import MemberInput
 
 router = APIRouter(tags=["adhérents"])
-Siren = Annotated[str, Path(pattern=r"^[0-9]{9}$", description="SIREN (9 chiffres)")]
+Siren = Annotated[
+    str,
+    Path(
+        pattern=r"^[0-9]{9}([0-9]{5})?$",
+        description="SIRET de l'établissement (14 chiffres), ou SIREN (9) s'il est le seul de son entreprise "
+        "ou le seul sans SIRET",
+    ),
+]
 EARLIEST = date(1990, 1, 1)
 CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}
 
@@ -42,7 +49,9 @@ class PhoneOut(BaseModel):
 
 
 class MemberOut(BaseModel):
+    key: str
     siren: str
+    siret: str | None
     name: str
     category: str
     zone: str
@@ -61,7 +70,11 @@ class MemberList(BaseModel):
 
 
 class MemberCreate(StrictModel):
-    siren: Annotated[str, Field(min_length=9, max_length=11, pattern=r"^[0-9 ]+$")]
+    """An establishment: its SIRET (the SIREN is its first nine digits), or a SIREN alone for an establishment
+    whose SIRET is not known."""
+
+    siren: Annotated[str, Field(max_length=11, pattern=r"^[0-9 ]*$")] = ""
+    siret: Annotated[str, Field(max_length=17, pattern=r"^[0-9 ]*$")] = ""
     name: Annotated[Short, Field(min_length=1)]
     category: Ref
     zone: Ref
@@ -73,7 +86,10 @@ class MemberCreate(StrictModel):
 
 
 class MemberUpdate(StrictModel):
-    """Only the fields given change; ``street: ""`` removes the street."""
+    """Only the fields given change; ``street: ""`` removes the street; ``siret`` gives an establishment known
+    by SIREN only its SIRET (or corrects it: same SIREN)."""
+
+    siret: Annotated[str, Field(min_length=14, max_length=17, pattern=r"^[0-9 ]+$")] | None = None
 
     name: Annotated[Short, Field(min_length=1)] | None = None
     category: Ref | None = None
@@ -91,7 +107,7 @@ class WithdrawIn(StrictModel):
 
 class RowErrorOut(BaseModel):
     line: int
-    siren: str
+    siren: str  # the row's SIRET or SIREN as written
     reason: str
 
 
@@ -107,7 +123,9 @@ class ImportOut(BaseModel):
 
 def member_out(member: Member) -> MemberOut:
     return MemberOut(
+        key=member.key,
         siren=member.siren,
+        siret=member.siret,
         name=member.name,
         category=member.category_id,
         zone=member.zone_id,
@@ -231,7 +249,7 @@ def _import(context: ApiContext, identity: Identity, data: bytes, dry_run: bool,
 
 @router.get("/members/{siren}", response_model=MemberOut, responses=responses(401, 403, 404, 422, 503))
 def get_one(siren: Siren, context: Context, _identity: Reader) -> MemberOut:
-    """Un adhérent par son SIREN."""
+    """Un établissement par son SIRET (ou son SIREN)."""
     with context.read_sessions.begin() as session:
         return member_out(get_member(session, siren))
 
@@ -242,8 +260,11 @@ def get_one(siren: Siren, context: Context, _identity: Reader) -> MemberOut:
 def create(body: MemberCreate, context: Context, identity: MemberManager) -> MemberOut:
     """Inscrire un adhérent (SIREN, catégorie, zone, rue, numéros vérifiés) ; journalisé."""
     _not_future(body.registered_on, context)
+    if not body.siren.strip() and not body.siret.strip():
+        raise ApiError(422, "invalid_field", "SIRET manquant : donnez le SIRET (ou à défaut le SIREN)", "siret")
     data = MemberInput(
         siren=body.siren,
+        siret=body.siret,
         name=body.name,
         category=body.category,
         zone=body.zone,

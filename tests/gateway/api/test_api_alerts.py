@@ -214,3 +214,15 @@ def test_preview_lists_what_gsm_folding_changed(api: Api) -> None:
     # With an emoji the text needs UCS-2 anyway: sent exact, nothing folded.
     exact = drop(api, {"text_fr": "« Vol » 🚨", "target": {"zones": ["marigot"]}, "dry_run": True}).json()
     assert (exact["encoding"], exact["text"], exact["folded"]) == ("ucs2", "« Vol » 🚨", [])
+
+
+def test_targets_by_display_names_any_case(api: Api) -> None:
+    by_name = drop(api, {"text_fr": "Suspects", "target": {"zones": ["MARIGOT"]}, "dry_run": True})
+    assert by_name.status_code == 200 and by_name.json()["numbers"] == 3
+    street = drop(api, {"text_fr": "Suspects", "target": {"streets": ["rue kennedy"]}, "dry_run": True})
+    assert street.status_code == 200 and street.json()["numbers"] == 2
+    miss = drop(api, {"text_fr": "Suspects", "target": {"zones": ["Marigo"]}})
+    assert miss.status_code == 422
+    assert miss.json()["error"]["field"] == "target.zones"
+    assert "vouliez-vous dire « Marigot » ?" in miss.json()["error"]["message"]
+    assert outbox_rows(api) == 0

@@ -114,3 +114,11 @@ def test_parser_maps_streets_categories_and_territory() -> None:
     assert (parsed.text_fr, parsed.whole_territory, parsed.categories) == ("Vol", True, ("bijouterie",))
     with pytest.raises(CapError):
         parse_cap(cap(infos="<info><language>fr</language></info>"))
+
+
+def test_cap_geocodes_take_display_names(api: Api) -> None:
+    infos = info("fr-FR", "Vol signalé à Grand-Case", "Grand Case")
+    accepted = post(api, cap("GN-NAMES", infos=infos))
+    assert accepted["status"] == 202 and accepted["numbers"] == 1, accepted
+    miss = post(api, cap("GN-MISS", infos=info("fr-FR", "Vol", "Grand Kase")))
+    assert miss["status"] == 422 and "vouliez-vous dire « Grand-Case » ?" in str(miss["error"])

@@ -96,8 +96,8 @@ def test_csv_export_then_import_dry_run_and_real(api: Api) -> None:
     exported = api.client.get("/members/export", headers=api.auth(Role.READ))
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     lines = exported.text.splitlines()
-    assert len(lines) == 4 and lines[0].startswith("siren,name")
-    extra = f"{siren_from(77)},Nouvelle Boutique,commerce,,,marigot,+33639980077,,2026-02-01"
+    assert len(lines) == 4 and lines[0].startswith("siren,siret,name")
+    extra = f"{siren_from(77)},,Nouvelle Boutique,commerce,,,marigot,+33639980077,,2026-02-01"
     body = (exported.text + extra + "\n").encode()
     headers = {**api.auth(Role.MEMBERS), "Content-Type": "text/csv"}
     dry = api.client.post("/members/import?dry_run=true", content=body, headers=headers).json()
@@ -105,7 +105,7 @@ def test_csv_export_then_import_dry_run_and_real(api: Api) -> None:
     real = api.client.post("/members/import", content=body, headers=headers).json()
     assert (real["created"], real["committed"]) == (1, True) and members(api) == 4
     bad = api.client.post(
-        "/members/import", content=body + b"123,x,commerce,,,nowhere,+33639980078,,2026-01-01\n", headers=headers
+        "/members/import", content=body + b"123,,x,commerce,,,nowhere,+33639980078,,2026-01-01\n", headers=headers
     )
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "import_rejected" and members(api) == 4
     latin = api.client.post("/members/import", content="é".encode("latin-1"), headers=headers)
@@ -114,3 +114,37 @@ def test_csv_export_then_import_dry_run_and_real(api: Api) -> None:
         "/members/import", content=body, headers={**api.auth(Role.MEMBERS), "Content-Type": "application/json"}
     )
     assert json_type.status_code == 415
+
+
+def test_establishments_by_siret_and_a_siren_that_needs_one(api: Api) -> None:
+    """Two establishments of one business: each by its SIRET; the SIREN alone then asks for the SIRET."""
+    from gateway.registry.fiction import siret_from  # noqa: PLC0415
+
+    siren = siren_from(43)
+    hotel, restaurant = siret_from(siren, 1), siret_from(siren, 2)
+    body = {k: v for k, v in NEW.items() if k != "siren"}
+    first = api.client.post("/members", json={**body, "siret": hotel}, headers=api.auth(Role.MEMBERS))
+    assert first.status_code == 201, first.text
+    assert (first.json()["key"], first.json()["siren"], first.json()["siret"]) == (hotel, siren, hotel)
+    by_siren = api.client.get(f"/members/{siren}", headers=api.auth(Role.READ))
+    assert by_siren.status_code == 200 and by_siren.json()["siret"] == hotel  # its only establishment
+    second = api.client.post(
+        "/members",
+        json={**body, "siret": restaurant, "zone": "grand-case", "street": "", "phones": ["06 39 98 00 43"]},
+        headers=api.auth(Role.MEMBERS),
+    )
+    assert second.status_code == 201, second.text
+    ambiguous = api.client.get(f"/members/{siren}", headers=api.auth(Role.READ))
+    assert ambiguous.status_code == 422
+    assert ambiguous.json()["error"]["code"] == "siret_required" and restaurant in ambiguous.json()["error"]["message"]
+    renewed = api.client.post(f"/members/{restaurant}/renew", headers=api.auth(Role.MEMBERS)).json()
+    hotel_now = api.client.get(f"/members/{hotel}", headers=api.auth(Role.READ)).json()
+    assert renewed["expires_on"] == "2032-01-05" and hotel_now["expires_on"] == "2029-01-05"
+    bad = api.client.post("/members", json={**body, "siret": hotel[:-1] + "0"}, headers=api.auth(Role.MEMBERS))
+    assert (bad.status_code, bad.json()["error"]["code"], bad.json()["error"]["field"]) == (
+        422,
+        "invalid_siret",
+        "siret",
+    )
+    none = api.client.post("/members", json=body, headers=api.auth(Role.MEMBERS))
+    assert none.status_code == 422 and none.json()["error"]["field"] == "siret"

@@ -22,6 +22,8 @@ from gateway.api.openapi import render
 from gateway.auth.roles import Role
 from tests.gateway.api.harness import build, serving
 
+pytestmark = pytest.mark.slow  # property-based runs over the whole OpenAPI document
+
 DOC = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 

@@ -8,7 +8,9 @@ Rules (table-tested in ``tests/gateway/dispatch/test_health.py``):
    too, provided another modem sent something since the first of them: one SIM that the network refuses
    (congestion on its cell, a barred or unpaid SIM) while the others get through is the modem's problem, not the
    messages'. When every modem fails alike it is the network, and the messages' own retry back-off applies.
-3. Each time out of service lasts ``backoff.next_delay(trips)``: it doubles while the modem keeps failing as soon
+3. The earlier messages of that streak, waiting their retry back-off, are made due at once (``victims``): the
+   failure was the modem's, another modem may send them now.
+4. Each time out of service lasts ``backoff.next_delay(trips)``: it doubles while the modem keeps failing as soon
    as it is back (a breaker half-open on its first message: one more such failure and it is out again, longer),
    and a successful submit resets everything.
 
@@ -27,11 +29,14 @@ from gateway.dispatch.failures import Failure
 
 @dataclass(frozen=True)
 class Verdict:
-    """``leave``: take the modem out of service for ``out_for`` seconds (then reopen it); ``reason`` for logs."""
+    """``leave``: take the modem out of service for ``out_for`` seconds (then reopen it); ``reason`` for logs;
+    ``victims``: the earlier messages of the streak that took it out, waiting their retry back-off for a failure
+    that was the modem's: they may go again at once, through the others."""
 
     leave: bool
     out_for: float = 0.0
     reason: str = ""
+    victims: tuple[int, ...] = ()
 
 
 STAY = Verdict(False)
@@ -74,11 +79,12 @@ class ModemHealth:
         needed = 1 if self.trips else self.same_failures
         if len(self._streak_ids) >= needed and others_fine:
             what = failure.value if code is None else f"{failure.value} {code}"
-            return self._trip(f"{what} on {len(self._streak_ids)} messages in a row while other modems send")
+            victims = tuple(i for i in self._streak_ids if i != message_id)
+            return self._trip(f"{what} on {len(self._streak_ids)} messages in a row while other modems send", victims)
         return STAY
 
-    def _trip(self, reason: str) -> Verdict:
+    def _trip(self, reason: str, victims: tuple[int, ...] = ()) -> Verdict:
         delay = self.backoff.next_delay(self.trips, self.rng)
         self.trips += 1
         self._streak_ids = []
-        return Verdict(True, delay, reason)
+        return Verdict(True, delay, reason, victims)

@@ -299,6 +299,9 @@ class ModemWorker:
         self.status.last_error = str(exc)
         now = _now()
         if verdict.leave:
+            victims = verdict.victims
+            if victims:
+                self.journal.record(lambda: self.outbox.retry_now(victims, now))
             self._leave(now, exc, out_for=verdict.out_for, reason=verdict.reason)
             return False
         if failure is Failure.AMBIGUOUS:

@@ -285,6 +285,24 @@ class Outbox(OutboxReader):
         with self._sessions.begin() as session:
             return self._requeue(session, message_id, worker_id, error=error, now=now, min_delay=None)
 
+    def retry_now(self, ids: Iterable[int], now: datetime) -> int:
+        """Queued rows among ``ids`` waiting a retry back-off become due at once (their failure was a sick
+        modem's, judged after the fact); how many. Nothing else changes, the attempts stay counted."""
+        wanted = list(ids)
+        if not wanted:
+            return 0
+        with self._sessions.begin() as session:
+            changed = int(
+                session.execute(
+                    update(M)
+                    .where(M.id.in_(wanted), M.state == S.QUEUED, M.next_attempt_at > now)
+                    .values(next_attempt_at=now, updated_at=now),
+                    execution_options=_NO_SYNC,
+                ).rowcount  # type: ignore[attr-defined]
+            )
+        self._wake(changed)
+        return changed
+
     def mark_failed(self, message_id: int, worker_id: str, error: str, now: datetime) -> None:
         """A permanent error (invalid number, barred): ``failed``, never retried."""
         with self._sessions.begin() as session:

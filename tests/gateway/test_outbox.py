@@ -300,6 +300,19 @@ def test_claim_leaves_numbers_alerts_and_rows_to_others(outbox: Outbox) -> None:
     assert sorted(c.id for c in rest) == sorted([stuck, stuck_alert, avoided])
 
 
+def test_retry_now_makes_waiting_retries_due_and_nothing_else(outbox: Outbox) -> None:
+    waiting, sending, other = (outbox.enqueue_one(msg(n), T0) for n in NUMBERS[:3])
+    outbox.claim("w", "m", now=T0, limit=3)
+    outbox.mark_retry(waiting, "w", error="+CMS ERROR: 42", now=T0)
+    outbox.mark_retry(other, "w", error="+CMS ERROR: 42", now=T0)
+    later = T0 + timedelta(seconds=1)
+    assert outbox.retry_now([waiting, sending], later) == 1  # the claimed row is not touched
+    assert outbox.get(waiting).next_attempt_at == later  # type: ignore[union-attr]
+    assert outbox.get(other).next_attempt_at > later  # type: ignore[union-attr, operator]
+    assert outbox.get(sending).state is MessageState.SENDING  # type: ignore[union-attr]
+    assert outbox.retry_now([], later) == 0
+
+
 def test_resend_is_due_at_once_and_counts_the_attempt(outbox: Outbox) -> None:
     message_id = outbox.enqueue_one(msg(), T0)
     outbox.claim("w", "m", now=T0)

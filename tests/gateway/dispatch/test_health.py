@@ -28,6 +28,7 @@ def test_the_same_refusal_on_three_different_messages_while_others_send() -> Non
     assert not h.failed(F.NETWORK_TEMPORARY, 42, 2, now=10.3, peers_sent_at=10.2).leave
     verdict = h.failed(F.NETWORK_TEMPORARY, 42, 3, now=10.6, peers_sent_at=10.5)
     assert verdict.leave and verdict.out_for == 1.0
+    assert verdict.victims == (1, 2)  # waiting their back-off for the modem's failure: due again at once
     assert verdict.reason == "network_temporary 42 on 3 messages in a row while other modems send"
 
 

@@ -12,9 +12,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -127,16 +128,25 @@ class SimBudgets:
             for imsi in imsis
         ]
 
-    def numbers_held_by(self, imsis: Sequence[str], now: datetime, *, unless_held_by: str | None = None) -> set[str]:
-        """Numbers stuck to one of ``imsis`` this month, except those stuck to ``unless_held_by`` too (a number
-        two SIMs texted belongs to both: neither may leave it to the other, or it would wait for ever)."""
+    def stuck_to(self, imsis: Sequence[str], now: datetime, *, unless_held_by: str | None = None) -> Select[Any] | None:
+        """The numbers stuck to one of ``imsis`` this month, except those stuck to ``unless_held_by`` too (a number
+        two SIMs texted belongs to both: neither may leave it to the other, or it would wait for ever), as a query
+        the claim runs inside its own transaction (a month can stick thousands of numbers: no list of parameters).
+        None when there is nothing to leave."""
         if not imsis:
-            return set()
+            return None
         _, month = self._day_month(now)
-        query = select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi.in_(imsis))
+        query = select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi.in_(list(imsis)))
         if unless_held_by is not None:
             own = select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi == unless_held_by)
             query = query.where(SimRecipient.number.not_in(own))
+        return query
+
+    def numbers_held_by(self, imsis: Sequence[str], now: datetime, *, unless_held_by: str | None = None) -> set[str]:
+        """What ``stuck_to`` selects, read now (for the CLI and tests)."""
+        query = self.stuck_to(imsis, now, unless_held_by=unless_held_by)
+        if query is None:
+            return set()
         with self._reads.begin() as session:
             return set(session.scalars(query))
 

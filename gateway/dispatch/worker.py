@@ -144,9 +144,9 @@ class ModemWorker:
             limit=plan.limit,
             now=now,
             priorities=plan.priorities,
-            exclude_recipients=budgets.numbers_held_by(plan.leave_to, now, unless_held_by=imsi) if budgets else (),
+            exclude_recipients=budgets.stuck_to(plan.leave_to, now, unless_held_by=imsi) if budgets else None,
             exclude_alert_recipients=(
-                budgets.numbers_held_by(plan.leave_alerts_to, now, unless_held_by=imsi) if budgets else ()
+                budgets.stuck_to(plan.leave_alerts_to, now, unless_held_by=imsi) if budgets else None
             ),
             exclude_ids=self._avoided(),
         )

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, insert, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -46,6 +46,8 @@ BULK_CHUNK = 5000
 UNKNOWN_PREFIX = "outcome unknown: "
 S, E = MessageState, MessageEvent
 _NO_SYNC = {"synchronize_session": False}
+# Numbers a claim leaves alone: a list, or a query selecting them (run inside the claim's transaction).
+Recipients = Iterable[str] | Select[Any] | None
 # Built once: this statement runs between two submits of every modem, so its construction cost counts.
 _MESSAGES = cast(Table, M.__table__)
 _PARTS = cast(Table, SubmittedPart.__table__)
@@ -168,8 +170,8 @@ class Outbox(OutboxReader):
         now: datetime,
         limit: int = 1,
         priorities: Iterable[Priority] | None = None,
-        exclude_recipients: Iterable[str] = (),
-        exclude_alert_recipients: Iterable[str] = (),
+        exclude_recipients: Recipients = None,
+        exclude_alert_recipients: Recipients = None,
         exclude_ids: Iterable[int] = (),
     ) -> list[ClaimedMessage]:
         """Atomically move up to ``limit`` due rows to ``sending`` for this worker; best priority, oldest first.
@@ -177,8 +179,9 @@ class Outbox(OutboxReader):
         Due: queued, ``not_before`` and ``next_attempt_at`` passed. Queued rows past ``expires_at`` become
         ``dead`` on the way. ``priorities`` restricts the claim (e.g. no reminders at night);
         ``exclude_recipients`` skips numbers (stuck to another SIM), ``exclude_alert_recipients`` skips only the
-        alerts to those numbers, ``exclude_ids`` skips rows (one this modem may already have sent). Whether each
-        row may still go is checked right before its submit (``check_before_submit``), not here.
+        alerts to those numbers (each a list or a query selecting numbers), ``exclude_ids`` skips rows (one this
+        modem may already have sent). Whether each row may still go is checked right before its submit
+        (``check_before_submit``), not here.
         """
         if limit < 1:
             return []
@@ -511,18 +514,18 @@ class Outbox(OutboxReader):
         now: datetime,
         limit: int,
         priorities: Iterable[Priority] | None,
-        exclude_recipients: Iterable[str],
-        exclude_alert_recipients: Iterable[str],
+        exclude_recipients: Recipients,
+        exclude_alert_recipients: Recipients,
         exclude_ids: Iterable[int],
     ) -> list[ClaimedMessage]:
         conditions = due_conditions(now)
         if priorities is not None:
             conditions.append(M.priority.in_([Priority(p) for p in priorities]))
-        excluded = list(exclude_recipients)
-        if excluded:
+        excluded = _numbers(exclude_recipients)
+        if excluded is not None:
             conditions.append(M.recipient.not_in(excluded))
-        alerts_excluded = list(exclude_alert_recipients)
-        if alerts_excluded:
+        alerts_excluded = _numbers(exclude_alert_recipients)
+        if alerts_excluded is not None:
             conditions.append(or_(M.priority != Priority.ALERT, M.recipient.not_in(alerts_excluded)))
         ids = list(exclude_ids)
         if ids:
@@ -657,6 +660,14 @@ class Outbox(OutboxReader):
     def _wake(self, count: int) -> None:
         if count and self._notify is not None:
             self._notify(None)
+
+
+def _numbers(given: Recipients) -> list[str] | Select[Any] | None:
+    """Numbers to leave alone, as the claim's NOT IN takes them; None when there are none."""
+    if given is None or isinstance(given, Select):
+        return given
+    numbers = list(given)
+    return numbers or None
 
 
 def _listen_after_commit(session: Session) -> None:

@@ -2,7 +2,7 @@
 #   make run   - set up .venv and start the gateway on simulated modems
 #   make test  - set up .venv and run lint, type checks and every test
 # For the edit loop: make check (lint, types, fast tests, under a minute). After changing a dependency in
-# pyproject.toml: make lock (CI refuses a stale lock).
+# pyproject.toml: make lock (CI refuses a stale lock). make deb builds the station's Debian package.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-stamp
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11 \
 	--python-platform linux --custom-compile-command "make lock"
 
-.PHONY: run test check lint lock-check typecheck pytest pytest-fast bench sim lock lock-upgrade clean
+.PHONY: run test check lint lock-check typecheck pytest pytest-fast bench sim lock lock-upgrade deb deb-check clean
 
 # The pinned, hashed development set, then the project itself without letting pip resolve anything.
 $(STAMP): pyproject.toml requirements/dev.txt
@@ -61,6 +61,14 @@ lock: $(STAMP)
 
 lock-upgrade:
 	$(MAKE) lock UV_FLAGS=--upgrade
+
+# The station's package (docs/install.md): Debian tools only, from requirements/runtime.txt.
+deb:
+	bash packaging/build-deb.sh
+
+# CI: install the package on this machine, use the installed command, remove and purge it (root only).
+deb-check: deb
+	bash packaging/check-deb.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

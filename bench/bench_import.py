@@ -56,14 +56,20 @@ def main(rows: int = 10_000) -> None:
             ]:
                 start = time.perf_counter()
                 report = import_members(
-                    session, source, today=TODAY, now=datetime.now(UTC), actor="bench", dry_run=dry_run
+                    session,
+                    source.read_bytes(),
+                    source=source.name,
+                    today=TODAY,
+                    now=datetime.now(UTC),
+                    actor="bench",
+                    dry_run=dry_run,
                 )
                 elapsed = time.perf_counter() - start
                 assert report.ok, report.errors[:3]
                 outcome = f"{report.created} new / {report.updated} upd / {report.unchanged} same"
                 results.append((label, report.total, elapsed, outcome))
             start = time.perf_counter()
-            count = export_members(session, io.StringIO())
+            count = export_members(session, io.BytesIO(), today=TODAY)
             results.append(("export", count, time.perf_counter() - start, ""))
         engine.dispose()
     print(f"{'operation':<24} {'rows':>8} {'seconds':>9} {'rows/s':>10}  outcome")

@@ -12,7 +12,7 @@ from pydantic.json_schema import models_json_schema
 from gateway.api.context import ApiContext
 from gateway.api.errors import install_handlers
 from gateway.api.limits import BodyLimits
-from gateway.api.routes import alerts, health, members, messages, observe
+from gateway.api.routes import alerts, health, members, messages, observe, reference
 
 TITLE = "Passerelle SMS Vigicommerce"
 VERSION = "1.0.0"
@@ -36,7 +36,7 @@ def create_app(context: ApiContext) -> FastAPI:
         counter=context.errors,
         chunk_timeout=context.body_timeout_seconds,
     )
-    for module in (alerts, messages, members, observe, health):
+    for module in (alerts, messages, members, reference, observe, health):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

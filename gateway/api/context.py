@@ -16,8 +16,7 @@ from gateway.config import GatewayConfig
 from gateway.dispatch.worker import WorkerStatus
 from gateway.outbox.store import Outbox
 from gateway.registry.settings import RegistrySettings
-from gateway.storage import dialect
-from gateway.storage.db import session_factory
+from gateway.usecases import Store
 
 
 def _utc_now() -> datetime:
@@ -56,11 +55,13 @@ class ApiContext:
     body_timeout_seconds: float = 10.0  # most seconds between two pieces of a request body (slow clients)
     sessions: sessionmaker[Session] = field(init=False)
     read_sessions: sessionmaker[Session] = field(init=False)
+    store: Store = field(init=False)
 
     def __post_init__(self) -> None:
-        self.sessions = session_factory(self.engine)
+        self.store = Store.for_engine(self.engine)
+        self.sessions = self.store.sessions
         # GETs never wait for the SQLite write lock (WAL readers).
-        self.read_sessions = session_factory(self.engine.execution_options(**{dialect.BEGIN_OPTION: "DEFERRED"}))
+        self.read_sessions = self.store.read_sessions
 
     def now(self) -> datetime:
         return self.clock()

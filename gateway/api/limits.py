@@ -19,11 +19,14 @@ from gateway.api.context import ErrorCounter
 JSON = "application/json"
 CAP = ("application/cap+xml", "application/xml", "text/xml")
 CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Which media types each (method, path) takes; every other request with a body takes JSON.
 ACCEPTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/alerts"): (JSON, *CAP),
-    ("POST", "/members/import"): (CSV, "text/plain"),
+    ("POST", "/members/import"): (CSV, "text/plain", XLSX, "application/octet-stream"),
 }
+# Bodies read as files, which check their own encoding (a spreadsheet: UTF-8 or Windows-1252 CSV, or .xlsx).
+BINARY = frozenset({("POST", "/members/import")})
 IMPORT_MAX_BYTES = 32 * 1024 * 1024
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -96,7 +99,8 @@ class BodyLimits:
                 )
                 return
             try:
-                body.decode("utf-8")
+                if (scope["method"], path) not in BINARY:
+                    body.decode("utf-8")
             except UnicodeDecodeError as exc:
                 await self._refuse(
                     send,

@@ -10,7 +10,7 @@ import json
 import typer
 from rich.table import Table
 
-from gateway.cli import alerts, audit, backup, campaigns, inbox, members, modems, tokens
+from gateway.cli import alerts, audit, backup, campaigns, inbox, members, modems, reference, tokens
 from gateway.cli.common import DATA_DIR, ConfigOption, JsonOption, database, err, out
 from gateway.cli.loader import config_app, load
 
@@ -26,6 +26,9 @@ app.command("inbox")(inbox.inbox)
 app.command("modems")(modems.modems)
 app.command("audit")(audit.audit)
 app.add_typer(tokens.app, name="tokens")
+app.command("zones")(reference.zones)
+app.command("streets")(reference.streets)
+app.command("categories")(reference.categories)
 db_app.command("backup")(backup.backup)
 db_app.command("restore")(backup.restore)
 

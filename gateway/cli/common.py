@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import json
 import os
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,8 +34,11 @@ out = Console()
 # Messages on stderr are not wrapped by rich: the terminal wraps them, and a command quoted in a message stays
 # one line that can be copied.
 err = Console(stderr=True, soft_wrap=True)
-# The reference lists shipped in the repository (zones, streets, categories); the CCISM may load its own.
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+# The reference lists (zones, streets, categories): the repository's data/ in a checkout, where the Debian
+# package installs them otherwise. The CCISM may load its own.
+_CHECKOUT_DATA = Path(__file__).resolve().parents[2] / "data"
+INSTALLED_DATA = Path("/usr/share/vigicommerce/data")
+DATA_DIR = _CHECKOUT_DATA if (_CHECKOUT_DATA / "zones.csv").is_file() else INSTALLED_DATA
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="fichier TOML de configuration")]
 JsonOption = Annotated[bool, typer.Option("--json", help="sortie JSON pour les scripts")]
 OperatorOption = Annotated[
@@ -48,6 +53,18 @@ LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=100_000, h
 CLI_FIELDS = {"text_fr": "--fr", "text_en": "--en"}
 # French operators answer "o"/"oui"; English habits ("y") are accepted too.
 YES_WORDS = frozenset({"o", "oui", "y", "yes"})
+
+
+def emit_json(data: object) -> None:
+    """``data`` as JSON on stdout, written as is: rich would wrap long lines and read ``[…]`` as markup,
+    which made the output unparseable."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def local_zone_caption(settings: GatewayConfig) -> str:
+    """The caption of a table whose times are local: the zone they are in."""
+    return f"heures locales ({settings.hours.tz.key})"
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -182,7 +199,12 @@ def domain_errors() -> Iterator[None]:
     from gateway.audit.log import AuditError  # noqa: PLC0415
     from gateway.campaigns.errors import CampaignError  # noqa: PLC0415
     from gateway.printable import UnprintableTextError  # noqa: PLC0415
-    from gateway.registry.errors import InvalidTransitionError, MemberNotFoundError, RegistryError  # noqa: PLC0415
+    from gateway.registry.errors import (  # noqa: PLC0415
+        AmbiguousMemberError,
+        InvalidTransitionError,
+        MemberNotFoundError,
+        RegistryError,
+    )
     from gateway.storage.errors import StorageError  # noqa: PLC0415
 
     try:
@@ -194,6 +216,8 @@ def domain_errors() -> Iterator[None]:
         fail(f"[red]Erreur[/red] : {escape(str(exc))} ; « vigicommerce alert list » montre les alertes.")
     except MemberNotFoundError as exc:
         fail(f"[red]Erreur[/red] : {escape(str(exc))} ; cherchez-le avec « vigicommerce members list --search NOM ».")
+    except AmbiguousMemberError as exc:
+        fail(f"[red]Erreur[/red] : {escape(str(exc))}.")
     except InvalidTransitionError as exc:
         fail(f"[red]Refusé[/red] : {escape(str(exc))}", 1)
     except (AlertError, RegistryError, CampaignError) as exc:

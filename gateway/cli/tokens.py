@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gateway.cli.common import ConfigOption, JsonOption, database, err, out
+from gateway.cli.common import (
+    ConfigOption,
+    JsonOption,
+    database,
+    emit_json,
+    err,
+    local_time,
+    local_zone_caption,
+    out,
+)
 from gateway.cli.loader import load
 
 app = typer.Typer(no_args_is_help=True, help="Jetons d'accès à l'API HTTP.")
@@ -58,7 +67,8 @@ def list_(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     from gateway.auth.tokens import list_tokens  # noqa: PLC0415
     from gateway.storage.db import session_factory  # noqa: PLC0415
 
-    with database(load(config)) as engine, session_factory(engine).begin() as session:
+    settings = load(config)
+    with database(settings) as engine, session_factory(engine).begin() as session:
         rows = [
             {
                 "key_id": t.key_id,
@@ -71,16 +81,16 @@ def list_(config: ConfigOption = None, as_json: JsonOption = False) -> None:
             for t in list_tokens(session)
         ]
     if as_json:
-        out.print_json(json.dumps(rows))
+        emit_json(rows)
         return
-    table = Table("clé", "propriétaire", "rôle", "créé le", "révoqué le")
+    table = Table("clé", "propriétaire", "rôle", "créé le", "révoqué le", caption=local_zone_caption(settings))
     for r in rows:
         table.add_row(
             str(r["key_id"]),
             str(r["owner"]),
             str(r["role"]),
-            str(r["created_at"])[:16],
-            str(r["revoked_at"] or "")[:16],
+            local_time(settings, datetime.fromisoformat(str(r["created_at"]))),
+            local_time(settings, datetime.fromisoformat(str(r["revoked_at"]))) if r["revoked_at"] else "",
         )
     out.print(table)
 

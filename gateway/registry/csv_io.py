@@ -1,4 +1,5 @@
-"""CSV import and export of members, in the format of ``data/members-sample.csv``.
+"""Import and export of the register as spreadsheets (CSV as Excel writes it, or .xlsx: :mod:`.sheets` reads
+and writes the files; this module turns rows into establishments and back).
 
 Import rules:
 
@@ -21,13 +22,14 @@ Import rules:
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import io
+import operator
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
-from pathlib import Path
-from typing import Any, TextIO
+from datetime import UTC, date, datetime, time, tzinfo
+from typing import IO, Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -39,10 +41,14 @@ from gateway.registry.phones import ParsedPhone
 from gateway.registry.records import MemberInput, ValidMember, expiry_for, status_for_dates, validate_member
 from gateway.registry.reference import reference_index
 from gateway.registry.settings import DEFAULT_SETTINGS, RegistrySettings
+from gateway.registry.sheets import SheetError, Table, read_table, write_csv, write_xlsx
+from gateway.registry.words import STATUS_LABELS, phone_state, why_not
 
 COLUMNS = ("siren", "siret", "name", "category", "address", "street", "zone", "phones", "contact", "registered_on")
-# Older files (and data/members-sample.csv) have no SIRET column; a file with SIRETs needs no SIREN column.
-OPTIONAL = frozenset({"siren", "siret", "address", "street", "contact"})
+# What an export adds for people to read; an import ignores these columns (the register owns them).
+EXPORT_COLUMNS = (*COLUMNS, "status", "expires_on", "phone_states")
+DATE_PATTERNS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+PHONE_SEPARATORS = re.compile(r"[/;,]")
 CHUNK = 500
 ProgressCallback = Callable[[int, int], None]
 _FIELDS = ("siret", "name", "category_id", "zone_id", "street_id", "address", "contact", "registered_on")
@@ -72,6 +78,7 @@ class ImportReport:
     dry_run: bool = False
     partial: bool = False
     committed: bool = False
+    format: str = ""  # what was read: "xlsx", or "csv <encoding> <separator>"
 
     @property
     def ok(self) -> bool:
@@ -96,65 +103,33 @@ class _Progress:
             self.callback(min(self.done, self.total), self.total)
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise _FileRejectedError(
-            RowError(line, "", "le fichier n'est pas en UTF-8 ; enregistrez-le en « CSV UTF-8 » et recommencez")
-        ) from exc
-
-
-class _FileRejectedError(RegistryError):
-    def __init__(self, error: RowError) -> None:
-        self.error = error
-        super().__init__(str(error))
-
-
-def _read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [cell.strip() for cell in next(reader)]
-    except StopIteration:
-        raise _FileRejectedError(RowError(1, "", "fichier vide ; l'en-tête attendu est " + ",".join(COLUMNS))) from None
-    missing = [
-        c for c in COLUMNS if c not in header and (c not in OPTIONAL or (c == "siren" and "siret" not in header))
-    ]
-    unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown or len(set(header)) != len(header):
-        parts = []
-        if missing:
-            parts.append("colonnes manquantes : " + ", ".join(missing))
-        if unknown:
-            parts.append("colonnes inconnues : " + ", ".join(unknown))
-        if not parts:
-            parts.append("colonne en double")
-        raise _FileRejectedError(
-            RowError(1, "", "en-tête incorrect (" + " ; ".join(parts) + ") ; attendu : " + ",".join(COLUMNS))
-        )
-    rows = []
-    line = reader.line_num + 1
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            rows.append((line, cells))
-        line = reader.line_num + 1
-    return header, rows
-
-
-def _parse_date(text: str, today: date) -> date:
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise RegistryError(f"date d'inscription invalide « {text} » ; écrivez-la AAAA-MM-JJ") from None
+def parse_day(text: str, today: date) -> date:
+    """A registration date as spreadsheets write it: ``JJ/MM/AAAA`` (also ``-`` or ``.``) or ISO ``AAAA-MM-JJ``."""
+    value = text.strip()
+    if not value:
+        raise RegistryError("date d'inscription manquante ; écrivez-la JJ/MM/AAAA")
+    day: date | None = None
+    if len(value) == 10 and value[4] == "-":
+        with contextlib.suppress(ValueError):
+            day = date.fromisoformat(value)
+    for pattern in DATE_PATTERNS:
+        if day is None:
+            with contextlib.suppress(ValueError):
+                day = datetime.strptime(value, pattern).date()
+    if day is None:
+        raise RegistryError(f"date d'inscription invalide « {text} » ; écrivez-la JJ/MM/AAAA (ou AAAA-MM-JJ)")
     if day > today:
-        raise RegistryError(f"date d'inscription « {text} » dans le futur")
+        raise RegistryError(f"date d'inscription « {text} » dans le futur ; écrivez la date de l'inscription")
     return day
 
 
+def split_phones(text: str) -> list[str]:
+    """The numbers of a cell: separated by ``/``, ``;`` or ``,`` (``06 39 98 24 10 / 06 39 98 45 06``)."""
+    return [part for part in PHONE_SEPARATORS.split(text) if part.strip()]
+
+
 def _validate(
-    header: list[str],
-    rows: list[tuple[int, list[str]]],
+    table: Table,
     *,
     today: date,
     session: Session,
@@ -165,24 +140,29 @@ def _validate(
     good: list[_Row] = []
     errors: list[RowError] = []
     first_line: dict[str, int] = {}
+    rows = table.rows
+    width = len(table.columns)
     for count, (line, cells) in enumerate(rows, start=1):
-        value = dict(zip(header, cells, strict=False))
-        key_raw = value.get("siret", "").strip() or value.get("siren", "").strip()
+        value = dict(zip(table.columns, cells, strict=False)).get  # ignored columns land under None
+        key_raw = value("siret", "").strip() or value("siren", "").strip()
         try:
-            if len(cells) != len(header):
-                raise RegistryError(f"{len(cells)} champs au lieu de {len(header)} (colonne manquante ou en trop)")
+            if len(cells) > width and "".join(cells[width:]).strip():
+                raise RegistryError(
+                    f"{len(cells)} cellules remplies pour {width} colonnes ; une cellule déborde (séparateur "
+                    "dans un nom ?) : mettez ce texte entre guillemets ou retirez la cellule en trop"
+                )
             member = validate_member(
                 MemberInput(
-                    siren=value.get("siren", ""),
-                    siret=value.get("siret", ""),
-                    name=value["name"],
-                    category=value["category"],
-                    zone=value["zone"],
-                    street=value.get("street", ""),
-                    address=value.get("address", ""),
-                    contact=value.get("contact", ""),
-                    phones=value["phones"].split(";"),
-                    registered_on=_parse_date(value["registered_on"], today),
+                    siren=value("siren", ""),
+                    siret=value("siret", ""),
+                    name=value("name", ""),
+                    category=value("category", ""),
+                    zone=value("zone", ""),
+                    street=value("street", ""),
+                    address=value("address", ""),
+                    contact=value("contact", ""),
+                    phones=split_phones(value("phones", "")),
+                    registered_on=parse_day(value("registered_on", ""), today),
                 ),
                 index,
                 settings,
@@ -235,8 +215,9 @@ def _phone_dicts(member_id: int, phones: Sequence[ParsedPhone]) -> list[dict[str
 
 def import_members(
     session: Session,
-    source: Path,
+    data: bytes,
     *,
+    source: str,
     today: date,
     now: datetime,
     actor: str,
@@ -245,7 +226,8 @@ def import_members(
     on_progress: ProgressCallback | None = None,
     settings: RegistrySettings = DEFAULT_SETTINGS,
 ) -> ImportReport:
-    """Import ``source`` (a members CSV file) and commit, all or nothing; see the module docstring.
+    """Import ``data`` (a CSV or .xlsx file's bytes; ``source`` names it in the audit log) and commit, all or
+    nothing; see the module docstring.
 
     Returns an :class:`ImportReport`; bad rows are reported there, not raised. With ``dry_run`` the
     counts are computed and nothing is written. The session must have no pending work of its own: it is
@@ -253,13 +235,14 @@ def import_members(
     """
     report = ImportReport(dry_run=dry_run, partial=partial)
     try:
-        header, rows = _read_rows(_decode(source.read_bytes()))
-    except _FileRejectedError as exc:
-        report.errors.append(exc.error)
+        table = read_table(data)
+    except SheetError as exc:
+        report.errors.append(RowError(exc.line, "", exc.reason))
         return report
-    report.total = len(rows)
-    progress = _Progress(len(rows), on_progress)
-    good, report.errors = _validate(header, rows, today=today, session=session, settings=settings, progress=progress)
+    report.format = table.format
+    report.total = len(table.rows)
+    progress = _Progress(len(table.rows), on_progress)
+    good, report.errors = _validate(table, today=today, session=session, settings=settings, progress=progress)
     existing, existing_phones = _load_existing(session, [r.member.siren for r in good])
     plan = _match(good, existing, existing_phones, report.errors)
     report.errors.sort(key=lambda e: e.line)
@@ -285,7 +268,7 @@ def import_members(
             session,
             actor,
             "registry.import",
-            f"file:{source.name}",
+            f"file:{source}",
             report.created + report.updated,
             {
                 "created": report.created,
@@ -294,6 +277,7 @@ def import_members(
                 "rejected": len(report.errors),
                 "partial": partial,
                 "rows": report.total,
+                "format": report.format,
             },
             now=now,
         )
@@ -393,10 +377,12 @@ def _write(
     progress.advance(report.unchanged)
 
 
+_VALUES = operator.attrgetter(*_FIELDS)
+
+
 def _same(old: Any, old_phones: list[Any], new: ValidMember) -> bool:
-    return all(getattr(old, f) == getattr(new, f) for f in _FIELDS) and [p.e164 for p in old_phones] == [
-        p.e164 for p in new.phones
-    ]
+    # ``old`` is a row of (id, siren, status, *_FIELDS): its tail compares with the new values in one go.
+    return tuple(old[3:]) == _VALUES(new) and [p.e164 for p in old_phones] == [p.e164 for p in new.phones]
 
 
 def _insert(
@@ -425,8 +411,14 @@ def _insert(
                 "withdrawn_at": None,
             }
         )
-    ids = session.execute(insert(Member).returning(Member.id, sort_by_parameter_order=True), values).scalars().all()
-    phones = [d for m, member_id in zip(chunk, ids, strict=True) for d in _phone_dicts(member_id, m.phones)]
+    # (SIREN, SIRET) is unique: a SIRET is, and a business has one establishment without SIRET.
+    ids = {
+        (siren, siret): member_id
+        for member_id, siren, siret in session.execute(
+            insert(Member).returning(Member.id, Member.siren, Member.siret), values
+        )
+    }
+    phones = [d for m in chunk for d in _phone_dicts(ids[m.siren, m.siret], m.phones)]
     session.execute(insert(MemberPhone), phones)
 
 
@@ -467,41 +459,83 @@ def _update(
         session.execute(insert(MemberPhone), add)
 
 
-def export_members(session: Session, out: TextIO, *, statuses: Sequence[MemberStatus] | None = None) -> int:
-    """Write members (all, or those with the given statuses) to ``out`` in the import format; returns how
-    many. Numbers withdrawn by STOP are written too, so that export then import changes nothing (they stay
-    withdrawn in the database). The file has no expiry column: a renewal is not carried by it."""
+def export_members(
+    session: Session,
+    out: IO[bytes],
+    *,
+    fmt: str = "csv",
+    statuses: Sequence[MemberStatus] | None = None,
+    today: date | None = None,
+    tz: tzinfo | None = None,
+) -> int:
+    """Write establishments (all, or those with the given statuses) to ``out`` as CSV (UTF-8, comma) or
+    .xlsx, in the import format plus what people need to read: French status, expiry date and each
+    number's state (``today`` decides whether a registration still receives alerts; ``tz`` dates the
+    withdrawals locally). Returns how many. Numbers withdrawn by STOP are written too, with their state, so
+    that export then import changes nothing (an import never brings a withdrawn number back)."""
+    day = today or datetime.now(UTC).date()
+    rows = _export_rows(session, statuses, day, tz)
+    if fmt == "xlsx":
+        return write_xlsx(out, EXPORT_COLUMNS, rows)
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    try:
+        return write_csv(text, EXPORT_COLUMNS, rows)
+    finally:
+        text.flush()
+        text.detach()
+
+
+def _export_rows(
+    session: Session, statuses: Sequence[MemberStatus] | None, today: date, tz: tzinfo | None
+) -> Iterator[list[str]]:
     streets = dict(session.execute(select(Street.id, Street.name)).all())
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    query = select(Member).order_by(Member.id)
+    # Plain columns, not ORM objects: an export of the whole register stays a quick read.
+    query = select(
+        Member.id,
+        Member.siren,
+        Member.siret,
+        Member.name,
+        Member.category_id,
+        Member.address,
+        Member.street_id,
+        Member.zone_id,
+        Member.contact,
+        Member.registered_on,
+        Member.status,
+        Member.expires_on,
+    ).order_by(Member.id)
     if statuses is not None:
         query = query.where(Member.status.in_(list(statuses)))
-    count = 0
-    for chunk in session.scalars(query.execution_options(yield_per=CHUNK)).partitions():
+    for chunk in session.execute(query.execution_options(yield_per=CHUNK)).partitions():
         ids = [m.id for m in chunk]
-        numbers: dict[int, list[str]] = {}
-        for member_id, e164 in session.execute(
-            select(MemberPhone.member_id, MemberPhone.e164)
+        numbers: dict[int, list[tuple[str, datetime | None]]] = {}
+        for member_id, e164, withdrawn_at in session.execute(
+            select(MemberPhone.member_id, MemberPhone.e164, MemberPhone.withdrawn_at)
             .where(MemberPhone.member_id.in_(ids))
             .order_by(MemberPhone.member_id, MemberPhone.position)
         ):
-            numbers.setdefault(member_id, []).append(e164)
+            numbers.setdefault(member_id, []).append((e164, withdrawn_at))
         for m in chunk:
-            street = streets.get(m.street_id, "") if m.street_id is not None else ""
-            writer.writerow(
-                [
-                    m.siren,
-                    m.siret or "",
-                    m.name,
-                    m.category_id,
-                    m.address,
-                    street,
-                    m.zone_id,
-                    ";".join(numbers.get(m.id, [])),
-                    m.contact,
-                    m.registered_on.isoformat(),
-                ]
-            )
-            count += 1
-    return count
+            phones = numbers.get(m.id, [])
+            reason = why_not(m.status, m.expires_on, today)
+            yield [
+                m.siren,
+                m.siret or "",
+                m.name,
+                m.category_id,
+                m.address,
+                streets.get(m.street_id, "") if m.street_id is not None else "",
+                m.zone_id,
+                ";".join(e164 for e164, _ in phones),
+                m.contact,
+                m.registered_on.isoformat(),
+                STATUS_LABELS[m.status],
+                m.expires_on.isoformat(),
+                ";".join(phone_state(w, reason, _local_day(w, tz)) for _, w in phones),
+            ]
+
+
+def _local_day(moment: datetime | None, tz: tzinfo | None) -> str:
+    if moment is None:
+        return ""
+    return (moment.astimezone(tz) if tz is not None else moment).strftime("%d/%m/%Y")

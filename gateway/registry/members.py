@@ -12,12 +12,14 @@ re-exported here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from gateway import audit
+from gateway.audit.models import AuditEntry
 from gateway.registry.errors import (
     AmbiguousMemberError,
     InvalidMemberError,
@@ -39,6 +41,7 @@ from gateway.registry.reference import reference_index
 from gateway.registry.settings import DEFAULT_SETTINGS, RegistrySettings
 from gateway.registry.siren import parse_key
 from gateway.registry.targeting import Recipient, TargetCount, count_target, is_number_allowed, recipients
+from gateway.registry.words import STATUS_LABELS as STATUS_WORDS
 
 __all__ = [
     "MemberInput",
@@ -52,6 +55,7 @@ __all__ = [
     "is_number_allowed",
     "reactivate",
     "recipients",
+    "rejoin",
     "renew",
     "search_members",
     "suspend",
@@ -88,10 +92,21 @@ def create_member(
 ) -> Member:
     """Register a new member; its status follows from ``registered_on`` (expired if more than three years)."""
     valid = validate_member(data, reference_index(session), settings)
-    if valid.siret is not None:
-        if session.scalar(select(Member.id).where(Member.siret == valid.siret)) is not None:
+    same = (
+        Member.siret == valid.siret
+        if valid.siret is not None
+        else (Member.siren == valid.siren) & Member.siret.is_(None)
+    )
+    existing = session.scalar(select(Member).where(same))
+    if existing is not None:
+        if existing.status == MemberStatus.WITHDRAWN:
+            raise InvalidTransitionError(
+                f"l'établissement {existing.key} est inscrit mais s'est retiré ; pour le réinscrire avec son "
+                f"accord : vigicommerce members rejoin {existing.key} --consent JJ/MM/AAAA "
+                f"(API : POST /members/{existing.key}/rejoin)"
+            )
+        if valid.siret is not None:
             raise InvalidMemberError(f"le SIRET {valid.siret} est déjà inscrit ; modifiez l'établissement existant")
-    elif session.scalar(select(Member.id).where(Member.siren == valid.siren, Member.siret.is_(None))) is not None:
         raise InvalidMemberError(
             f"le SIREN {valid.siren} est déjà inscrit sans SIRET ; modifiez cet établissement, "
             "ou donnez le SIRET du nouvel établissement"
@@ -273,6 +288,27 @@ def search_members(
     return list(session.scalars(query.limit(limit)))
 
 
+@dataclass(frozen=True, slots=True)
+class RenewOutcome:
+    """``renewed`` is False when the registration was already renewed today and ``force`` was not given."""
+
+    member: Member
+    old_expires_on: date
+    renewed: bool
+
+
+def renewed_on(session: Session, member: Member) -> date | None:
+    """The local day of this establishment's last renewal, from the audit log (its record of renewals)."""
+    details = session.scalar(
+        select(AuditEntry.details)
+        .where(AuditEntry.action == "member.renew", AuditEntry.subject == subject(member))
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    day = (details or {}).get("on")
+    return date.fromisoformat(day) if day else None
+
+
 def renew(
     session: Session,
     key: str,
@@ -281,27 +317,107 @@ def renew(
     now: datetime,
     actor: str,
     settings: RegistrySettings = DEFAULT_SETTINGS,
-) -> Member:
+    force: bool = False,
+) -> RenewOutcome:
     """Extend a registration by ``registration_years``: from the old expiry, or from today if already
     expired. An expired member becomes active; a suspended one stays suspended; a withdrawn one cannot
-    be renewed (it withdrew its consent: register it again explicitly)."""
+    be renewed (it withdrew its consent: :func:`rejoin` re-admits it with a new consent).
+
+    Once a day: a second renewal on the same local day (a double click, a retried request) changes
+    nothing unless ``force`` (then it is audited as forced).
+    """
     member = get_member(session, key)
     if member.status == MemberStatus.WITHDRAWN:
-        raise InvalidTransitionError(f"l'adhérent {member.key} s'est retiré ; il ne peut pas être renouvelé")
+        raise InvalidTransitionError(
+            f"l'adhérent {member.key} s'est retiré ; il ne peut pas être renouvelé : réinscrivez-le avec son "
+            f"accord (vigicommerce members rejoin {member.key} --consent JJ/MM/AAAA)"
+        )
     old = member.expires_on
+    if not force and renewed_on(session, member) == today:
+        return RenewOutcome(member, old, renewed=False)
     base = today if is_expired(old, today) else old
     member.expires_on = add_years(base, settings.registration_years)
     if member.status == MemberStatus.EXPIRED:
         member.status = MemberStatus.ACTIVE
     member.updated_at = now
     session.flush()
+    details: dict[str, object] = {
+        "old_expires_on": old.isoformat(),
+        "expires_on": member.expires_on.isoformat(),
+        "on": today.isoformat(),
+    }
+    if force:
+        details["forced"] = True
+    audit.record(session, actor, "member.renew", subject(member), 1, details, now=now)
+    return RenewOutcome(member, old, renewed=True)
+
+
+def rejoin(
+    session: Session,
+    key: str,
+    *,
+    consent_on: date,
+    numbers: Sequence[str] = (),
+    today: date,
+    now: datetime,
+    actor: str,
+    settings: RegistrySettings = DEFAULT_SETTINGS,
+) -> Member:
+    """Re-admit an establishment (or numbers of it) through the CCISM, with the consent given on ``consent_on``.
+
+    * A withdrawn establishment registers anew: registered on ``consent_on``, expiring three years later,
+      active (or expired if that is already past), its withdrawal cleared.
+    * ``numbers`` (as typed) are re-admitted: a number that said STOP comes back only when listed here;
+      a listed number it did not have is added. Numbers not listed keep their state.
+    * An establishment that is not withdrawn can re-admit numbers; its registration dates are unchanged.
+
+    The new consent time is recorded and the whole is audited (``member.rejoin``).
+    """
+    member = get_member(session, key)
+    parsed = [parse_phone(n, default_region=settings.default_region, test_ranges=settings.test_ranges) for n in numbers]
+    was_withdrawn = member.status == MemberStatus.WITHDRAWN
+    if not was_withdrawn and not parsed:
+        raise InvalidTransitionError(
+            f"l'adhérent {member.key} n'est pas retiré (statut {STATUS_WORDS[member.status]}) ; pour réinscrire un "
+            "numéro qui a dit STOP, indiquez-le (--number)"
+        )
+    by_e164 = {p.e164: p for p in member.phones}
+    readmitted: list[str] = []
+    for phone in parsed:
+        row = by_e164.get(phone.e164)
+        if row is None:
+            row = MemberPhone(e164=phone.e164, is_test=phone.is_test, position=len(member.phones))
+            member.phones.append(row)
+            by_e164[phone.e164] = row
+            readmitted.append(phone.e164)
+        elif row.withdrawn_at is not None:
+            row.withdrawn_at = None
+            readmitted.append(phone.e164)
+    if not any(p.withdrawn_at is None for p in member.phones):
+        raise InvalidMemberError(
+            f"aucun numéro en service pour {member.key} : ses numéros ont dit STOP ; indiquez ceux qui "
+            "acceptent de nouveau les alertes (--number)"
+        )
+    if was_withdrawn:
+        member.registered_on = consent_on
+        member.expires_on = expiry_for(consent_on, settings)
+        member.status = status_for_dates(member.expires_on, today)
+        member.withdrawn_at = None
+    member.consent_at = datetime.combine(consent_on, time(), UTC) if consent_on < now.date() else now
+    member.updated_at = now
+    session.flush()
     audit.record(
         session,
         actor,
-        "member.renew",
+        "member.rejoin",
         subject(member),
         1,
-        {"old_expires_on": old.isoformat(), "expires_on": member.expires_on.isoformat()},
+        {
+            "consent_on": consent_on.isoformat(),
+            "numbers": [mask(e) for e in readmitted],
+            "registration": "new" if was_withdrawn else "unchanged",
+            "expires_on": member.expires_on.isoformat(),
+        },
         now=now,
     )
     return member
@@ -355,7 +471,10 @@ def suspend(session: Session, key: str, *, now: datetime, actor: str, reason: st
     """Stop alerts to a member for now (e.g. shop closed for works) without ending its registration."""
     member = get_member(session, key)
     if member.status == MemberStatus.WITHDRAWN:
-        raise InvalidTransitionError(f"l'adhérent {member.key} s'est retiré ; il ne peut pas être suspendu")
+        raise InvalidTransitionError(
+            f"l'adhérent {member.key} s'est retiré ; il ne peut pas être suspendu (pour le réinscrire : "
+            f"vigicommerce members rejoin {member.key} --consent JJ/MM/AAAA)"
+        )
     if member.status != MemberStatus.SUSPENDED:
         member.status = MemberStatus.SUSPENDED
         member.updated_at = now
@@ -368,7 +487,9 @@ def reactivate(session: Session, key: str, *, today: date, now: datetime, actor:
     """End a suspension; the member becomes active, or expired if its registration ran out meanwhile."""
     member = get_member(session, key)
     if member.status != MemberStatus.SUSPENDED:
-        raise InvalidTransitionError(f"l'adhérent {member.key} n'est pas suspendu (statut {member.status.value})")
+        raise InvalidTransitionError(
+            f"l'adhérent {member.key} n'est pas suspendu (statut {STATUS_WORDS[member.status]})"
+        )
     member.status = status_for_dates(member.expires_on, today)
     member.updated_at = now
     session.flush()

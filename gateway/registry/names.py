@@ -9,6 +9,7 @@ nothing gets the closest known name ("vouliez-vous dire « Grand-Case » ?") com
 from __future__ import annotations
 
 import difflib
+import functools
 import unicodedata
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ SUGGESTION_CUTOFF = 0.75
 K = TypeVar("K", bound=Hashable)
 
 
+@functools.lru_cache(maxsize=4096)  # a spreadsheet repeats a few dozen zone and category names
 def fold(text: str) -> str:
     """``text`` reduced to what tells names apart: lower case, no accents, one space between words."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_SEPARATORS))
@@ -40,6 +42,7 @@ class NameTable(Generic[K]):
     kind: str  # "zone", "catégorie", "rue": used in messages
     display: Mapping[K, str]  # id → display name
     by_fold: dict[str, tuple[K, ...]] = field(default_factory=dict)
+    exact: dict[str, tuple[K, ...]] = field(default_factory=dict)  # as stored: a spreadsheet's usual spelling
 
     @classmethod
     def build(cls, kind: str, display: Mapping[K, str], *, ids_are_names: bool = True) -> NameTable[K]:
@@ -51,11 +54,17 @@ class NameTable(Generic[K]):
                 known = table.by_fold.get(spelling, ())
                 if key not in known:
                     table.by_fold[spelling] = (*known, key)
+        for spelling, keys in table.by_fold.items():
+            for key in keys:
+                for raw in (table.display[key], str(key) if ids_are_names else None):
+                    if raw is not None and fold(raw) == spelling:
+                        table.exact[raw] = keys
         return table
 
     def find(self, text: str) -> tuple[K, ...]:
         """The ids ``text`` names (empty when none)."""
-        return self.by_fold.get(fold(text), ())
+        found = self.exact.get(text)
+        return found if found is not None else self.by_fold.get(fold(text), ())
 
     def resolve(self, text: str) -> tuple[K, ...]:
         """The ids ``text`` names, or :class:`UnknownReferenceError` with the closest name and the valid names."""

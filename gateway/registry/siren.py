@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stdnum import luhn
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
@@ -18,8 +19,20 @@ SIREN_LENGTH = 9
 SIRET_LENGTH = 14
 
 
+# La Poste's establishments share one SIREN and follow their own key rule (stdnum's ``siret.validate`` knows it).
+LA_POSTE = "356000000"
+
+
 def _compact(value: str) -> str:
+    if value.isdigit():  # the common case, written without spaces: nothing to strip
+        return value
     return "".join(value.replace(".", " ").split())
+
+
+def _luhn_ok(digits: str) -> bool:
+    """stdnum's Luhn check: an import checks thousands of keys, and stdnum's ``validate`` cleans its input
+    again on each call, which the callers here did already."""
+    return bool(luhn.checksum(digits) == 0)
 
 
 def normalize_siren(value: str) -> str:
@@ -31,6 +44,8 @@ def normalize_siren(value: str) -> str:
         raise InvalidSirenError(value, "il ne doit contenir que des chiffres ; écrivez les 9 chiffres du SIREN")
     if len(compact) == SIRET_LENGTH:
         raise InvalidSirenError(value, "c'est un SIRET (14 chiffres) ; gardez les 9 premiers chiffres (le SIREN)")
+    if len(compact) == SIREN_LENGTH and _luhn_ok(compact):
+        return compact
     try:
         return str(stdnum_siren.validate(compact))
     except InvalidLength:
@@ -52,6 +67,9 @@ def normalize_siret(value: str) -> str:
         raise InvalidSirenError(
             value, "il ne doit contenir que des chiffres ; écrivez les 14 chiffres du SIRET", kind="SIRET"
         )
+    siren = compact[:SIREN_LENGTH]
+    if len(compact) == SIRET_LENGTH and siren != LA_POSTE and _luhn_ok(compact) and _luhn_ok(siren):
+        return compact
     try:
         return str(stdnum_siret.validate(compact))
     except InvalidLength:
@@ -95,9 +113,13 @@ def parse_key(value: str) -> EstablishmentKey:
 
 def identify(siren: str, siret: str) -> EstablishmentKey:
     """The key of a record that gives a SIREN, a SIRET or both (they must agree)."""
+    if not siren.strip() and not siret.strip():
+        raise InvalidSirenError(
+            "", "SIRET (ou SIREN) manquant ; écrivez le SIRET de l'établissement (14 chiffres)", kind="SIRET"
+        )
     if siret.strip():
         key = parse_key(siret)
-        if siren.strip():
+        if siren.strip() and _compact(siren) != key.siren:  # the same digits need no second check
             given = normalize_siren(siren)
             if key.siren != given:
                 raise InvalidSirenError(
@@ -107,12 +129,3 @@ def identify(siren: str, siret: str) -> EstablishmentKey:
                 )
         return key
     return EstablishmentKey(normalize_siren(siren), None)
-
-
-def is_valid_siren(value: str) -> bool:
-    """True when ``value`` is a valid SIREN (spaces allowed)."""
-    try:
-        normalize_siren(value)
-    except InvalidSirenError:
-        return False
-    return True

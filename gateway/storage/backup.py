@@ -155,7 +155,7 @@ def restore(database_url: str, source: Path, now: datetime) -> Restored:
             else:
                 kept = _sqlite_restore(_sqlite_path(database_url), source, now)
     except runlock.DatabaseInUseError as exc:
-        raise BackupError(f"restauration refusée : {exc}") from exc
+        raise BackupError(str(exc)) from exc
     return Restored(checked, kept, checked.revision != migrate.head())
 
 

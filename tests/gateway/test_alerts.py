@@ -136,7 +136,9 @@ def test_only_active_unexpired_numbers_not_withdrawn_receive_an_alert(world: Wor
 
 def test_sample_register_whole_territory_matches_the_eligible_numbers(world: World, tmp_path: Path) -> None:
     s = world.session
-    report = import_members(s, DATA / "members-sample.csv", today=TODAY, now=NOW, actor="ccism")
+    report = import_members(
+        s, (DATA / "members-sample.csv").read_bytes(), source="sample", today=TODAY, now=NOW, actor="ccism"
+    )
     assert report.committed
     expected = set(
         s.scalars(

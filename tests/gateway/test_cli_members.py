@@ -10,8 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from gateway.audit.models import AuditEntry
+from gateway.registry.errors import InvalidSirenError
 from gateway.registry.models import Member, MemberPhone, MemberStatus
-from gateway.registry.siren import is_valid_siren
+from gateway.registry.siren import normalize_siren
 from tests.gateway.test_cli_support import SAMPLE, Cli, cli_fixture, template_db_fixture  # noqa: F401 - fixtures
 
 SIREN = "682734884"  # Hôtel Corail Lin, grand-case, two numbers, registered 2026-04-23
@@ -94,17 +95,36 @@ def test_export_is_the_import_format_and_round_trips(cli: Cli, tmp_path: Path) -
     target = tmp_path / "export.csv"
     result = cli.run(["members", "export", str(target)])
     assert result.exit_code == 0, result.output
-    assert "2000 adhérent(s)" in result.stderr
+    assert "2000 établissement(s)" in result.stderr
     exported, original = read_csv(target), read_csv(SAMPLE)
-    assert list(exported[0].keys()) == ["siren", "siret", *list(original[0].keys())[1:]]
+    assert list(exported[0].keys()) == [
+        "siren",
+        "siret",
+        *list(original[0].keys())[1:],
+        "status",
+        "expires_on",
+        "phone_states",
+    ]
     assert {r.pop("siret") for r in exported} == {""}  # the sample knows no SIRET
-    assert {r["siren"]: r for r in exported} == {r["siren"]: r for r in original}
+    assert {r["status"] for r in exported} == {"actif", "expiré"}
+    by_siren = {r["siren"]: r for r in exported}
+    for row in original:
+        got = by_siren[row["siren"]]
+        assert got["phones"].removeprefix("'") == row["phones"]  # a leading '+' is neutralised
+        assert {k: got[k] for k in row if k != "phones"} == {k: v for k, v in row.items() if k != "phones"}
     again = cli.run(["members", "import", str(target), "--dry-run", "--json"])
     report = json.loads(again.stdout)
     assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 2000)
     stdout = cli.run(["members", "export", "--status", "withdrawn"])
     assert stdout.exit_code == 0
-    assert stdout.stdout.splitlines() == [",".join(["siren", "siret", *list(original[0].keys())[1:]])]
+    assert stdout.stdout.splitlines() == [
+        ",".join(["siren", "siret", *list(original[0].keys())[1:], "status", "expires_on", "phone_states"])
+    ]
+    xlsx = tmp_path / "export.xlsx"
+    assert cli.run(["members", "export", str(xlsx)]).exit_code == 0
+    assert xlsx.read_bytes().startswith(b"PK")
+    back = json.loads(cli.run(["members", "import", str(xlsx), "--dry-run", "--json"]).stdout)
+    assert (back["format"], back["unchanged"], back["errors"]) == ("xlsx", 2000, [])
 
 
 def test_renew_extends_and_is_audited(cli: Cli) -> None:
@@ -131,7 +151,12 @@ def test_withdraw_member_asks_then_withdraws(cli: Cli) -> None:
 def test_withdraw_number(cli: Cli) -> None:
     result = cli.run(["members", "withdraw", "--number", "06 39 98 25 36", "--yes", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"e164": NUMBERS[0], "members": [SIREN], "withdrawn_members": []}
+    assert json.loads(result.stdout) == {
+        "e164": NUMBERS[0],
+        "members": [SIREN],
+        "withdrawn_members": [],
+        "changed": True,
+    }
     phones = {p.e164: p.withdrawn_at for p in member(cli).phones}
     assert phones[NUMBERS[0]] is not None
     assert phones[NUMBERS[1]] is None
@@ -201,3 +226,11 @@ def test_establishments_by_siret_and_a_siren_that_needs_one(cli: Cli, tmp_path: 
     withdrawn = cli.run(["members", "withdraw", annex, "--yes", "--json"])
     assert withdrawn.exit_code == 0 and json.loads(withdrawn.stdout)["status"] == "withdrawn"
     assert json.loads(cli.run(["members", "show", hotel, "--json"]).stdout)["status"] == "active"
+
+
+def is_valid_siren(value: str) -> bool:
+    try:
+        normalize_siren(value)
+    except InvalidSirenError:
+        return False
+    return True

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import entries
 from gateway.registry import members as m
-from gateway.registry.csv_io import COLUMNS, export_members, import_members
+from gateway.registry.csv_io import COLUMNS, EXPORT_COLUMNS, export_members, import_members
 from gateway.registry.fiction import write_members_csv
 from gateway.registry.models import Member, MemberPhone, MemberStatus
 from gateway.registry.reference import load_reference
@@ -61,7 +61,7 @@ def write(tmp_path: Path, *lines: str, name: str = "in.csv") -> Path:
 
 
 def run(session: Session, path: Path, **kw: object):  # type: ignore[no-untyped-def]
-    return import_members(session, path, today=TODAY, now=NOW, actor="ccism.test", **kw)  # type: ignore[arg-type]
+    return import_members(session, path.read_bytes(), source=path.name, today=TODAY, now=NOW, actor="ccism.test", **kw)  # type: ignore[arg-type]
 
 
 def member_count(session: Session) -> int:
@@ -102,26 +102,29 @@ def test_reimport_changes_nothing(session: Session) -> None:
 def test_export_then_import_is_unchanged_and_byte_identical(session: Session, tmp_path: Path) -> None:
     run(session, SAMPLE)
     out = tmp_path / "export.csv"
-    with out.open("w", encoding="utf-8", newline="") as handle:
-        assert export_members(session, handle) == 2000
+    with out.open("wb") as handle:
+        assert export_members(session, handle, today=TODAY) == 2000
     with out.open(encoding="utf-8", newline="") as exported, SAMPLE.open(encoding="utf-8", newline="") as sample:
         rows = list(csv.reader(exported))
-        assert rows[0] == list(COLUMNS)
-        # The sample's rows, with an empty SIRET column after the SIREN.
-        assert [r[:1] + r[2:] for r in rows] == list(csv.reader(sample))
+        assert rows[0] == list(EXPORT_COLUMNS)
+        # The sample's rows, with an empty SIRET column after the SIREN (E.164 numbers, which start with a
+        # '+', get the apostrophe that keeps spreadsheets from reading them as formulas).
+        width = len(COLUMNS)
+        unquoted = [[cell.removeprefix("'") for cell in r[:width]] for r in rows]
+        assert [r[:1] + r[2:] for r in unquoted] == list(csv.reader(sample))
         assert all(r[1] == "" for r in rows[1:])
     report = run(session, out)
     assert (report.created, report.updated, report.unchanged) == (0, 0, 2000)
-    again = io.StringIO(newline="")
-    export_members(session, again)
-    assert again.getvalue().encode() == out.read_bytes()
+    again = io.BytesIO()
+    export_members(session, again, today=TODAY)
+    assert again.getvalue() == out.read_bytes()
 
 
 def test_export_can_filter_by_status(session: Session, tmp_path: Path) -> None:
     run(session, write(tmp_path, HEADER, GOOD, GOOD2))
-    buffer = io.StringIO()
-    assert export_members(session, buffer, statuses=[MemberStatus.EXPIRED]) == 1
-    assert buffer.getvalue().splitlines()[1].startswith("078984705,")
+    buffer = io.BytesIO()
+    assert export_members(session, buffer, statuses=[MemberStatus.EXPIRED], today=TODAY) == 1
+    assert buffer.getvalue().decode().splitlines()[1].startswith("078984705,")
 
 
 def test_dry_run_counts_and_writes_nothing(session: Session, tmp_path: Path) -> None:
@@ -171,9 +174,10 @@ BAD_ROWS = [
         "est dans la zone Sandy Ground, pas dans Marigot",
     ),
     ("855374658,X,bijouterie,a,,marigot,0690 12,c,2025-01-01", "trop court"),
-    ("696090042,X,bijouterie,a,,marigot,+33639980014,c,10/01/2025", "date d'inscription invalide"),
+    ("696090042,X,bijouterie,a,,marigot,+33639980014,c,13/13/2025", "date d'inscription invalide"),
     ("696090042,X,bijouterie,a,,marigot,+33639980014,c,2030-01-01", "dans le futur"),
-    ("078984705,X,bijouterie,a,,marigot,+33639980015,c", "8 champs au lieu de 9"),
+    ("078984705,X,bijouterie,a,,marigot,+33639980015,c", "date d'inscription manquante"),
+    ("855374658,X,bijouterie,a,,marigot,+33639980015,c,2025-01-01,extra", "une cellule déborde"),
     ("246341275,Y,bijouterie,a,,marigot,+33639980016,c,2025-01-01", "en double dans le fichier (déjà ligne 2)"),
     ("696090042,X,bijouterie,a,,marigot,,c,2025-01-01", "aucun numéro"),
 ]
@@ -214,8 +218,8 @@ def test_line_numbers_count_quoted_newlines_and_blank_lines(session: Session, tm
     [
         ("siren,name,category,address,street,zone,contact,registered_on", "colonnes manquantes : phones"),
         (HEADER + ",email", "colonnes inconnues : email"),
-        ("SIREN,Nom,category,address,street,zone,phones,contact,registered_on", "colonnes manquantes : siren, name"),
-        (HEADER + ",siren", "colonne"),
+        ("Nom,category,address,street,zone,phones,contact,registered_on", "colonnes manquantes : siren ou siret"),
+        (HEADER + ",SIREN", "colonnes en double : siren"),
     ],
 )
 def test_wrong_header_rejects_the_file(session: Session, tmp_path: Path, header: str, fragment: str) -> None:
@@ -223,7 +227,7 @@ def test_wrong_header_rejects_the_file(session: Session, tmp_path: Path, header:
     (error,) = report.errors
     assert error.line == 1
     assert fragment in error.reason
-    assert "attendu : siren,siret,name,category" in error.reason
+    assert "colonnes possibles : SIREN, SIRET, Nom (ou Raison sociale)" in error.reason
     assert member_count(session) == 0
 
 
@@ -234,16 +238,17 @@ def test_empty_file(session: Session, tmp_path: Path) -> None:
     assert "fichier vide" in error.reason
 
 
-def test_non_utf8_file_is_refused_with_its_line(session: Session, tmp_path: Path) -> None:
-    path = tmp_path / "latin1.csv"
+def test_windows_1252_file_is_read_and_anything_else_refused(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "cp1252.csv"
     path.write_bytes(
-        (HEADER + "\r\n" + GOOD + "\r\n" + GOOD2.replace("Pharmacie", "Pharmacie Hélène") + "\r\n").encode("latin-1")
+        (HEADER + "\r\n" + GOOD + "\r\n" + GOOD2.replace("Pharmacie", "Pharmacie Hélène") + "\r\n").encode("cp1252")
     )
-    report = run(session, path, partial=True)
-    (error,) = report.errors
-    assert error.line == 3
-    assert "UTF-8" in error.reason
-    assert member_count(session) == 0
+    report = run(session, path)
+    assert report.ok and report.format == "csv windows-1252 ,"
+    assert m.get_member(session, "078984705").name == "Pharmacie Hélène Test"
+    path.write_bytes(path.read_bytes().replace("é".encode("cp1252"), b"\x81"))
+    (error,) = run(session, path).errors
+    assert error.line == 3 and "ni en UTF-8 ni en Windows-1252" in error.reason
 
 
 def test_utf8_bom_from_spreadsheets_is_accepted(session: Session, tmp_path: Path) -> None:
@@ -272,8 +277,8 @@ def on_progress(done, total):
         print(f"MID {written}", flush=True)
         sys.stdin.read()  # wait here until the parent kills us
 
-report = import_members(session, source, today=date(2026, 11, 27), now=datetime.now(UTC), actor="child",
-                        on_progress=on_progress)
+report = import_members(session, source.read_bytes(), source=source.name, today=date(2026, 11, 27),
+                        now=datetime.now(UTC), actor="child", on_progress=on_progress)
 print(f"DONE {report.created}", flush=True)
 sys.stdin.read()
 """

@@ -146,7 +146,7 @@ def test_a_stop_withdraws_the_number_of_every_establishment_holding_it(session: 
 def _import(session: Session, tmp_path: Path, *rows: str, **kw: object):  # type: ignore[no-untyped-def]
     path = tmp_path / "in.csv"
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    return import_members(session, path, today=TODAY, now=NOW, actor="ccism", **kw)  # type: ignore[arg-type]
+    return import_members(session, path.read_bytes(), source=path.name, today=TODAY, now=NOW, actor="ccism", **kw)  # type: ignore[arg-type]
 
 
 def row(siren: str, siret: str, name: str, zone: str = "marigot", phone: str = "+33639980001") -> str:
@@ -200,3 +200,68 @@ def test_a_new_siret_completes_the_siren_only_establishment_that_shares_a_number
     assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
     assert m.get_member(session, HOTEL).siret == HOTEL
     assert count(session) == 2
+
+
+def test_daily_expiry_reminders_and_privacy_go_by_establishment(database_url: str) -> None:
+    """The hotel's registration runs out, its restaurant's does not: the expiry job, the reminders, the
+    right-of-access export and the purge see two establishments, not one business."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from gateway.alerts.settings import TextSettings  # noqa: PLC0415
+    from gateway.campaigns.reminders import send_due_reminders  # noqa: PLC0415
+    from gateway.dispatch.hours import DaytimeWindow  # noqa: PLC0415
+    from gateway.outbox.models import OutboxMessage  # noqa: PLC0415
+    from gateway.outbox.store import Outbox  # noqa: PLC0415
+    from gateway.privacy.export import export_member_data  # noqa: PLC0415
+    from gateway.privacy.purge import purge  # noqa: PLC0415
+    from gateway.storage import migrate  # noqa: PLC0415
+    from gateway.storage.db import session_factory  # noqa: PLC0415
+
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    sessions = session_factory(engine)
+    outbox = Outbox(engine)
+    try:
+        with sessions.begin() as s:
+            load_reference(s, DATA)
+            old = MemberInput("", "Hôtel", "hotel", "grand-case", ["+33639980001"], date(2023, 12, 1), siret=HOTEL)
+            soon = MemberInput(
+                "", "Restaurant", "restaurant", "marigot", ["+33639980002", "+33639980003"], date(2024, 1, 1)
+            )
+            m.create_member(s, old, now=NOW, actor="op")
+            m.create_member(s, replace_siret(soon, RESTAURANT), now=NOW, actor="op")
+        later, day = NOW + timedelta(days=5), date(2026, 12, 2)  # the hotel's last day was 2026-12-01
+        with sessions.begin() as s:
+            assert m.expire_due(s, today=day, now=later) == 1
+        with sessions.begin() as s:
+            assert m.get_member(s, HOTEL).status is MemberStatus.EXPIRED
+            assert m.get_member(s, RESTAURANT).status is MemberStatus.ACTIVE
+            report = send_due_reminders(
+                s,
+                outbox,
+                now=NOW,
+                today=TODAY,
+                reminder_days=[60, 30, 7],
+                hours=DaytimeWindow(),
+                text_settings=TextSettings(),
+            )
+            assert (report.members, report.messages) == (1, 2)  # the restaurant, due on 2027-01-01
+            reminded = set(s.scalars(select(OutboxMessage.recipient).where(OutboxMessage.campaign_id.is_not(None))))
+            assert reminded == {"+33639980002", "+33639980003"}
+            held = export_member_data(s, RESTAURANT)
+            assert held["member"]["siret"] == RESTAURANT
+            assert [n["e164"] for n in held["numbers"]] == ["+33639980002", "+33639980003"]
+            assert {msg["recipient"] for msg in held["messages"]} == reminded
+        with sessions.begin() as s:
+            purged = purge(s, now=later + timedelta(days=400), retention_days=365)
+            assert purged.numbers == 1  # the expired hotel's number; the restaurant keeps its own
+            assert [p.e164 for p in m.get_member(s, RESTAURANT).phones] == ["+33639980002", "+33639980003"]
+            assert m.get_member(s, HOTEL).phones == []
+    finally:
+        engine.dispose()
+
+
+def replace_siret(data: MemberInput, siret: str) -> MemberInput:
+    from dataclasses import replace  # noqa: PLC0415
+
+    return replace(data, siret=siret)

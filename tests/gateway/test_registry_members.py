@@ -176,7 +176,7 @@ def test_search_by_name_siren_phone_zone(session: Session) -> None:
 
 def test_renew_active_extends_from_the_old_expiry(session: Session) -> None:
     m.create_member(session, shop(registered_on=date(2024, 3, 1)), now=NOW, actor="op")
-    member = m.renew(session, SIREN, today=TODAY, now=NOW, actor="ccism.martin")
+    member = m.renew(session, SIREN, today=TODAY, now=NOW, actor="ccism.martin").member
     session.commit()
     assert member.expires_on == date(2030, 3, 1)
     assert member.status is MemberStatus.ACTIVE
@@ -184,13 +184,13 @@ def test_renew_active_extends_from_the_old_expiry(session: Session) -> None:
     assert (row.actor, row.subject, row.details) == (
         "ccism.martin",
         f"member:{SIREN}",
-        {"old_expires_on": "2027-03-01", "expires_on": "2030-03-01"},
+        {"old_expires_on": "2027-03-01", "expires_on": "2030-03-01", "on": TODAY.isoformat()},
     )
 
 
 def test_renew_expired_extends_from_today_and_reactivates(session: Session) -> None:
     m.create_member(session, shop(registered_on=date(2022, 6, 1)), now=NOW, actor="op")
-    member = m.renew(session, SIREN, today=TODAY, now=NOW, actor="op")
+    member = m.renew(session, SIREN, today=TODAY, now=NOW, actor="op").member
     assert member.expires_on == date(2029, 11, 27)
     assert member.status is MemberStatus.ACTIVE
 
@@ -198,7 +198,7 @@ def test_renew_expired_extends_from_today_and_reactivates(session: Session) -> N
 def test_renew_keeps_suspension_and_refuses_withdrawn(session: Session) -> None:
     m.create_member(session, shop(), now=NOW, actor="op")
     m.suspend(session, SIREN, now=NOW, actor="op", reason="travaux")
-    assert m.renew(session, SIREN, today=TODAY, now=NOW, actor="op").status is MemberStatus.SUSPENDED
+    assert m.renew(session, SIREN, today=TODAY, now=NOW, actor="op").member.status is MemberStatus.SUSPENDED
     m.withdraw_member(session, SIREN, now=NOW, actor="op")
     with pytest.raises(InvalidTransitionError, match="retiré"):
         m.renew(session, SIREN, today=TODAY, now=NOW, actor="op")
@@ -258,3 +258,64 @@ def test_expire_due_is_idempotent_and_audited(session: Session) -> None:
     assert m.get_member(session, OTHER).status is MemberStatus.ACTIVE
     (row,) = entries(session, action="member.expire")
     assert (row.actor, row.count) == ("system", 1)
+
+
+def test_renew_once_a_day_unless_forced(session: Session) -> None:
+    m.create_member(session, shop(registered_on=date(2024, 3, 1)), now=NOW, actor="op")
+    first = m.renew(session, SIREN, today=TODAY, now=NOW, actor="op")
+    again = m.renew(session, SIREN, today=TODAY, now=NOW + timedelta(minutes=1), actor="op")
+    assert (first.renewed, again.renewed) == (True, False)
+    assert again.member.expires_on == again.old_expires_on == date(2030, 3, 1)
+    forced = m.renew(session, SIREN, today=TODAY, now=NOW, actor="op", force=True)
+    assert (forced.renewed, forced.member.expires_on) == (True, date(2033, 3, 1))
+    tomorrow = m.renew(session, SIREN, today=TODAY + timedelta(days=1), now=NOW + timedelta(days=1), actor="op")
+    assert (tomorrow.renewed, tomorrow.member.expires_on) == (True, date(2036, 3, 1))
+    session.commit()
+    assert [e.details.get("forced", False) for e in entries(session, action="member.renew")] == [False, True, False]
+
+
+def test_rejoin_registers_a_withdrawn_member_anew_and_brings_back_only_listed_numbers(session: Session) -> None:
+    m.create_member(session, shop(registered_on=date(2020, 1, 1)), now=NOW, actor="op")
+    m.withdraw_number(session, "+33639980001", now=NOW, actor="sms")
+    m.withdraw_member(session, SIREN, now=NOW, actor="op")
+    with pytest.raises(InvalidTransitionError, match="members rejoin"):
+        m.create_member(session, shop(), now=NOW, actor="op")
+    member = m.rejoin(session, SIREN, consent_on=date(2026, 11, 20), today=TODAY, now=NOW, actor="ccism")
+    assert (member.status, member.registered_on, member.expires_on) == (
+        MemberStatus.ACTIVE,
+        date(2026, 11, 20),
+        date(2029, 11, 20),
+    )
+    assert member.withdrawn_at is None and member.consent_at == datetime(2026, 11, 20, tzinfo=UTC)
+    assert [(p.e164, p.withdrawn_at is None) for p in member.phones] == [
+        ("+33639980001", False),
+        ("+33639980002", True),
+    ]
+    member = m.rejoin(
+        session,
+        SIREN,
+        consent_on=TODAY,
+        numbers=["06 39 98 00 01", "06 39 98 00 09"],
+        today=TODAY,
+        now=NOW,
+        actor="ccism",
+    )
+    assert [(p.e164, p.withdrawn_at is None) for p in member.phones] == [
+        ("+33639980001", True),
+        ("+33639980002", True),
+        ("+33639980009", True),
+    ]
+    assert member.registered_on == date(2026, 11, 20)  # not withdrawn any more: dates unchanged
+    session.commit()
+    rows = entries(session, action="member.rejoin")
+    assert [r.details["registration"] for r in rows] == ["new", "unchanged"]
+    assert rows[1].details["numbers"] == ["+3363998****", "+3363998****"]
+
+
+def test_rejoin_refuses_when_nothing_would_receive(session: Session) -> None:
+    m.create_member(session, shop(phones=["+33639980001"]), now=NOW, actor="op")
+    with pytest.raises(InvalidTransitionError, match="n'est pas retiré"):
+        m.rejoin(session, SIREN, consent_on=TODAY, today=TODAY, now=NOW, actor="ccism")
+    m.withdraw_number(session, "+33639980001", now=NOW, actor="sms")  # its only number: withdrawn
+    with pytest.raises(InvalidMemberError, match="aucun numéro en service"):
+        m.rejoin(session, SIREN, consent_on=TODAY, today=TODAY, now=NOW, actor="ccism")

@@ -44,7 +44,9 @@ def sample_rows() -> list[dict[str, str]]:
 
 @pytest.fixture
 def sample(session: Session) -> Session:
-    report = import_members(session, DATA / "members-sample.csv", today=TODAY, now=NOW, actor="test")
+    report = import_members(
+        session, (DATA / "members-sample.csv").read_bytes(), source="sample", today=TODAY, now=NOW, actor="test"
+    )
     assert report.ok and report.created == 2000
     return session
 

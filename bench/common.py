@@ -267,7 +267,9 @@ def register(sessions: sessionmaker[Session], workdir: Path, count: int) -> int:
     with sessions() as session:
         load_reference(session, DATA)
         session.commit()
-        report = import_members(session, source, today=today, now=datetime.now(UTC), actor="bench")
+        report = import_members(
+            session, source.read_bytes(), source=source.name, today=today, now=datetime.now(UTC), actor="bench"
+        )
         if report.errors:
             raise RuntimeError(f"bench members refused: {report.errors[:3]}")
     with sessions.begin() as session:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, insert, or_, select, true, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -66,6 +66,7 @@ _MARK_SENT = (
     .returning(_COLS.modem_id)
 )
 _INSERT_PART = insert(_PARTS)
+_ALWAYS = true()
 _CLAIM_COLUMNS = (
     M.id,
     M.recipient,
@@ -100,6 +101,7 @@ class Outbox(OutboxReader):
         self.retry = retry or RetryPolicy()
         self._rng: RandomSource = rng or random.Random()  # noqa: S311 - jitter, not security
         self._notify = notify
+        self._checks: dict[ColumnElement[bool], Select[Any]] = {}  # check_before_submit's statement, by condition
 
     # -- writes -------------------------------------------------------------------------------------
 
@@ -203,20 +205,27 @@ class Outbox(OutboxReader):
         """The last-moment check, run by the worker right before each submit: None when the message may go,
         else why not (the row is then cancelled, or was taken from this worker).
 
-        One read transaction: the row (still this worker's claim, no cancel requested since: an alert or campaign
-        cancel sets ``cancel_requested`` on the rows being sent) and ``guard`` (is the recipient still allowed:
-        ``gateway.alerts.guard``). Only a refusal writes.
+        One indexed read: the row (still this worker's claim, no cancel requested since: an alert or campaign
+        cancel sets ``cancel_requested`` on the rows being sent) and ``guard``, the recipient rule as a condition
+        on the row's columns (``gateway.alerts.guard``). Only a refusal writes.
         """
+        allowed = _ALWAYS if guard is None else guard(_COLS.recipient, _COLS.alert_id, _COLS.campaign_id)
+        statement = self._checks.get(allowed)
+        if statement is None:  # once a day with send_guard, which gives the same condition all day
+            statement = select(_COLS.state, _COLS.worker_id, _COLS.cancel_requested, allowed.label("allowed")).where(
+                _COLS.id == bindparam("b_id")
+            )
+            self._checks = {allowed: statement}
         with self._read_sessions.begin() as session:
-            row = session.execute(select(M.state, M.worker_id, M.cancel_requested).where(M.id == message.id)).first()
-            if row is None or row.state is not S.SENDING or row.worker_id != message.worker_id:
-                return "claim lost"
-            if row.cancel_requested:
-                reason = "cancelled while claimed"
-            elif guard is not None and not guard(session, message):
-                reason = "recipient no longer allowed"
-            else:
-                return None
+            row = session.execute(statement, {"b_id": message.id}).first()
+        if row is None or row.state is not S.SENDING or row.worker_id != message.worker_id:
+            return "claim lost"
+        if row.cancel_requested:
+            reason = "cancelled while claimed"
+        elif not row.allowed:
+            reason = "recipient no longer allowed"
+        else:
+            return None
         with self._sessions.begin() as session:
             self._cas_one(session, message.id, message.worker_id, E.CANCEL, now=now, values={"last_error": reason})
         return reason

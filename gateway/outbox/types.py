@@ -6,8 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from gateway.outbox.errors import InvalidMessage
 from gateway.outbox.models import Priority
@@ -118,7 +119,7 @@ class ReportOutcome:
     changed: bool
 
 
-# The recipient rule checked right before each submit (``Outbox.check_before_submit``): given a read session and
-# the claimed row, True when its recipient may still receive it (``gateway.alerts.guard.send_guard``). A
-# withdrawal, STOP, suspension or expiry committed before that read always wins.
-SendGuard = Callable[[Session, ClaimedMessage], bool]
+# The recipient rule checked right before each submit (``Outbox.check_before_submit``), as an SQL condition on
+# the outbox row's recipient, alert and campaign columns (``gateway.alerts.guard.send_guard``): the row and the rule
+# are read in one indexed query. A withdrawal, STOP, suspension or expiry committed before that read always wins.
+SendGuard = Callable[[ColumnElement[str], ColumnElement[Any], ColumnElement[Any]], ColumnElement[bool]]

@@ -142,14 +142,6 @@ class SimBudgets:
             query = query.where(SimRecipient.number.not_in(own))
         return query
 
-    def numbers_held_by(self, imsis: Sequence[str], now: datetime, *, unless_held_by: str | None = None) -> set[str]:
-        """What ``stuck_to`` selects, read now (for the CLI and tests)."""
-        query = self.stuck_to(imsis, now, unless_held_by=unless_held_by)
-        if query is None:
-            return set()
-        with self._reads.begin() as session:
-            return set(session.scalars(query))
-
     def record_send_in(self, session: Session, imsi: str, number: str, now: datetime, segments: int = 1) -> None:
         """Count a sent message on the SIM and make ``number`` stick to it this month, inside the caller's
         transaction (the worker's "sent" commit: one disk sync per message)."""

@@ -51,11 +51,6 @@ class Failure(StrEnum):
         """The modem, not the message: it leaves service and the claim goes back uncharged."""
         return self.value.startswith("modem_")
 
-    @property
-    def network_saw_it(self) -> bool:
-        """Whether the network could have seen the message: only then does the attempt count."""
-        return not self.modem_level and self is not Failure.MESSAGE_INVALID
-
 
 SIM_CME_CODES = frozenset(range(10, 19))  # SIM not inserted, PIN, PUK, failure, busy, wrong, PIN2, PUK2
 SIM_CMS_CODES = frozenset(range(310, 319))

@@ -76,23 +76,21 @@ def test_classify(case: str, error: ModemError, failure: Failure) -> None:
 
 
 @pytest.mark.parametrize(
-    ("failure", "modem_level", "attempt_counts"),
+    ("failure", "modem_level"),
     [
-        (F.MESSAGE_REJECTED, False, True),
-        (F.MESSAGE_INVALID, False, False),  # nothing was sent
-        (F.NETWORK_TEMPORARY, False, True),
-        (F.MODEM_SIM, True, False),
-        (F.MODEM_NOT_REGISTERED, True, False),
-        (F.MODEM_ERROR, True, False),
-        (F.MODEM_GONE, True, False),
-        (F.MODEM_SILENT, True, False),
-        (F.AMBIGUOUS, False, True),  # it may have left
+        (F.MESSAGE_REJECTED, False),
+        (F.MESSAGE_INVALID, False),
+        (F.NETWORK_TEMPORARY, False),
+        (F.MODEM_SIM, True),
+        (F.MODEM_NOT_REGISTERED, True),
+        (F.MODEM_ERROR, True),
+        (F.MODEM_GONE, True),
+        (F.MODEM_SILENT, True),
+        (F.AMBIGUOUS, False),
     ],
 )
-def test_who_is_at_fault_and_whether_the_network_saw_it(
-    failure: Failure, modem_level: bool, attempt_counts: bool
-) -> None:
-    assert (failure.modem_level, failure.network_saw_it) == (modem_level, attempt_counts)
+def test_who_is_at_fault(failure: Failure, modem_level: bool) -> None:
+    assert failure.modem_level is modem_level
 
 
 def test_names_are_stable_for_logs_and_metrics() -> None:

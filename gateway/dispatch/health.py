@@ -67,6 +67,8 @@ class ModemHealth:
         """The verdict after a failed submit; ``peers_sent_at``: the latest success of any other modem, if any."""
         if failure is Failure.AMBIGUOUS:
             return STAY  # the caller checks the modem's health: a hung modem is caught there
+        if failure is Failure.MESSAGE_INVALID:
+            return STAY  # our encoding refused it: nothing reached the modem
         if failure.modem_level:
             return self._trip(f"modem-level failure: {failure.value}")
         key = (failure, code)

@@ -76,6 +76,11 @@ def test_an_ambiguous_submit_is_judged_by_the_health_check_not_here() -> None:
     assert not h.failed(F.AMBIGUOUS, None, 1, now=10.0, peers_sent_at=11.0).leave
 
 
+def test_a_text_we_cannot_encode_says_nothing_about_the_modem() -> None:
+    h = health(same=1)
+    assert not any(h.failed(F.MESSAGE_INVALID, None, i, now=10.0, peers_sent_at=11.0).leave for i in range(5))
+
+
 def test_the_breaker_saturates_at_the_maximum() -> None:
     h = health()
     delays = [h.failed(F.MODEM_ERROR, None, i, now=float(i), peers_sent_at=None).out_for for i in range(10)]

@@ -29,6 +29,7 @@ from drivers.backoff import Backoff
 from drivers.base import Modem, Resume, SubmitResult, TextPolicy
 from drivers.errors import ModemError, ModemGone, PartialSubmit
 from drivers.text import analyse
+from gateway import metrics
 from gateway.dispatch.claim import ClaimPlan, plan_claim
 from gateway.dispatch.failures import Failure, classify
 from gateway.dispatch.health import ModemHealth
@@ -214,10 +215,14 @@ class ModemWorker:
 
     def _send_one(self, message: ClaimedMessage) -> bool:
         """Submit one message and record the outcome; False when the batch must stop here."""
+        if message.attempts == 1 and message.created_at is not None:
+            metrics.first_submit(message.priority, _now() - message.created_at)
+        started = time.monotonic()
         try:
             result = self._submit(message)
         except ModemError as exc:
-            return self._failed(message, exc)
+            return self._failed(message, exc, time.monotonic() - started)
+        metrics.submit_done(self.modem.modem_id, time.monotonic() - started, "sent")
         now = _now()
         recorded = self.journal.record(
             lambda: self.outbox.mark_sent(
@@ -271,7 +276,7 @@ class ModemWorker:
                 )
         raise AssertionError("unreachable: the last try raises or returns")
 
-    def _failed(self, message: ClaimedMessage, exc: ModemError) -> bool:
+    def _failed(self, message: ClaimedMessage, exc: ModemError, seconds: float) -> bool:
         """Classify, judge the modem, act on the message; False when the batch stops (the modem left)."""
         failure = classify(exc)
         verdict = self.health.failed(failure, exc.code, message.id, time.monotonic(), self._peers_sent_at())
@@ -285,6 +290,7 @@ class ModemWorker:
             resumes=RESUME_TRIES if partial else 0,
         )
         self._apply(action, message, failure, str(exc))
+        metrics.submit_done(self.modem.modem_id, seconds, action.value, failure)
         event(
             log,
             "submit failed",

@@ -15,6 +15,7 @@ command in flight only.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -380,6 +381,15 @@ class ModemWorker:
         if budgets is None or imsi is None:
             return None
         return lambda session: budgets.record_send_in(session, imsi, message.recipient, now, segments)
+
+    def reconfigure(self, *, text_policy: TextPolicy, budget: SimBudget) -> None:
+        """A reload: the text policy and the SIM budget of the next messages; the modem stays open.
+
+        Called from the daemon's thread: the new configuration is one reference the worker reads per message."""
+        self.config = dataclasses.replace(self.config, text_policy=text_policy, budget=budget)
+        imsi, budgets = self.status.imsi, self.policy.budgets
+        if budgets is not None and imsi:
+            budgets.budgets[imsi] = budget
 
     # -- events from the driver's thread ----------------------------------------------------------
 

@@ -142,27 +142,33 @@ def _validate(
     first_line: dict[str, int] = {}
     rows = table.rows
     width = len(table.columns)
-    for count, (line, cells) in enumerate(rows, start=1):
-        value = dict(zip(table.columns, cells, strict=False)).get  # ignored columns land under None
-        key_raw = value("siret", "").strip() or value("siren", "").strip()
+    # Each row is padded to the header's width plus one empty cell, where absent columns point.
+    at = {column: i for i, column in enumerate(table.columns) if column is not None}
+    siren_at, siret_at, name_at, category_at, address_at, street_at, zone_at, phones_at, contact_at, day_at = (
+        at.get(column, width) for column in COLUMNS
+    )
+    for count, (line, row) in enumerate(rows, start=1):
+        cells = row[:width]
+        cells.extend([""] * (width + 1 - len(cells)))
+        key_raw = cells[siret_at].strip() or cells[siren_at].strip()
         try:
-            if len(cells) > width and "".join(cells[width:]).strip():
+            if len(row) > width and "".join(row[width:]).strip():
                 raise RegistryError(
                     f"{len(cells)} cellules remplies pour {width} colonnes ; une cellule déborde (séparateur "
                     "dans un nom ?) : mettez ce texte entre guillemets ou retirez la cellule en trop"
                 )
             member = validate_member(
                 MemberInput(
-                    siren=value("siren", ""),
-                    siret=value("siret", ""),
-                    name=value("name", ""),
-                    category=value("category", ""),
-                    zone=value("zone", ""),
-                    street=value("street", ""),
-                    address=value("address", ""),
-                    contact=value("contact", ""),
-                    phones=split_phones(value("phones", "")),
-                    registered_on=parse_day(value("registered_on", ""), today),
+                    siren=cells[siren_at],
+                    siret=cells[siret_at],
+                    name=cells[name_at],
+                    category=cells[category_at],
+                    zone=cells[zone_at],
+                    street=cells[street_at],
+                    address=cells[address_at],
+                    contact=cells[contact_at],
+                    phones=split_phones(cells[phones_at]),
+                    registered_on=parse_day(cells[day_at], today),
                 ),
                 index,
                 settings,

@@ -303,22 +303,23 @@ def _match(
     Rows that name no single establishment, or the same one as an earlier row, become errors.
     """
     by_siret = {e.siret: e for rows in existing.values() for e in rows if e.siret is not None}
+    # The business's establishment known without SIRET (at most one, by the database's own constraint).
+    bare = {e.siren: e for rows in existing.values() for e in rows if e.siret is None}
     taken: dict[int, int] = {}  # establishment id -> line that named it
     plan: list[tuple[Any, ValidMember]] = []
     for row in good:
         member = row.member
-        known = existing.get(member.siren, [])
-        without_siret = [e for e in known if e.siret is None]
+        without_siret = bare.get(member.siren)
         target: Any = None
         if member.siret is not None:
             target = by_siret.get(member.siret)
-            if target is None and without_siret and without_siret[0].id not in taken:
-                numbers = {p.e164 for p in phones.get(without_siret[0].id, [])}
+            if target is None and without_siret is not None and without_siret.id not in taken:
+                numbers = {p.e164 for p in phones.get(without_siret.id, [])}
                 if numbers & {p.e164 for p in member.phones}:
-                    target = without_siret[0]  # the same shop: the register learns its SIRET
-        elif without_siret:
-            target = without_siret[0]
-        elif len(known) == 1:
+                    target = without_siret  # the same shop: the register learns its SIRET
+        elif without_siret is not None:
+            target = without_siret
+        elif len(known := existing.get(member.siren, [])) == 1:
             target = known[0]
         elif known:
             listed = ", ".join(e.siret for e in known)

@@ -54,7 +54,7 @@ install -m 0640 systemd/gateway.example.toml "$STAGE/etc/vigicommerce/gateway.to
 install -m 0644 systemd/rehearsal.conf "$STAGE/usr/share/doc/vigicommerce/examples/rehearsal.conf"
 install -m 0644 systemd/gateway.example.toml "$STAGE/usr/share/doc/vigicommerce/examples/gateway.example.toml"
 install -m 0644 data/zones.csv data/streets.csv data/categories.csv data/members-sample.csv "$STAGE/usr/share/vigicommerce/data/"
-install -m 0644 README.md docs/install.md "$STAGE/usr/share/doc/vigicommerce/"
+install -m 0644 README.md docs/install.md docs/metrics.md docs/grafana-dashboard.json "$STAGE/usr/share/doc/vigicommerce/"
 install -m 0644 packaging/debian/copyright "$STAGE/usr/share/doc/vigicommerce/copyright"
 
 echo "== control"

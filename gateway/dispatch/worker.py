@@ -21,6 +21,7 @@ from drivers.backoff import Backoff
 from drivers.base import Modem, ModemInfo, TextPolicy
 from drivers.errors import ModemError, ModemGone, ModemTimeout, SubmitOutcomeUnknown
 from drivers.text import analyse
+from gateway import metrics
 from gateway.dispatch.budgets import SimBudget, SimState
 from gateway.dispatch.policy import SendPolicy
 from gateway.dispatch.wakeup import Mailbox
@@ -308,9 +309,13 @@ class ModemWorker:
     def _send_one(self, message: ClaimedMessage) -> bool:
         """Submit one message and record the outcome; False when the batch must stop here."""
         modem_id = self.modem.modem_id
+        if message.attempts == 1 and message.created_at is not None:
+            metrics.first_submit(message.priority, _now() - message.created_at)
+        started = time.monotonic()
         try:
             result = self.modem.submit(message.recipient, message.text, policy=self.text_policy)
         except SubmitOutcomeUnknown as exc:
+            metrics.submit_done(modem_id, time.monotonic() - started, "unknown", exc)
             # Not resent at once: a late +CMGS or a report may still prove it left (a resend texts twice).
             now, error = _now(), str(exc)  # the closure may run later: ``exc`` is unbound after the block
             self._record(
@@ -333,9 +338,11 @@ class ModemWorker:
         except (ModemGone, ModemTimeout) as exc:
             # Nothing left the modem (the driver says SubmitOutcomeUnknown otherwise): the message is fine,
             # the modem is not, so the message goes straight back to the queue for the other modems.
+            metrics.submit_done(modem_id, time.monotonic() - started, "modem_lost", exc)
             self._lost(_now(), exc)
             return False
         except ModemError as exc:
+            metrics.submit_done(modem_id, time.monotonic() - started, "retry" if exc.retryable else "failed", exc)
             now, error = _now(), str(exc)
             if exc.retryable:
                 self._record(lambda: self.outbox.mark_retry(message.id, self.worker_id, error=error, now=now))
@@ -355,6 +362,7 @@ class ModemWorker:
                 retryable=exc.retryable,
             )
             return True
+        metrics.submit_done(modem_id, time.monotonic() - started, "sent")
         now = _now()
         recorded = self._record(
             lambda: self.outbox.mark_sent(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -53,6 +53,23 @@ class OutboxReader:
             query = query.where(M.priority.in_(list(priorities)))
         with self._read_sessions.begin() as session:
             return int(session.scalar(select(func.count()).select_from(query.limit(cap).subquery())) or 0)
+
+    def alerts_completed(
+        self, since: datetime, now: datetime, window: timedelta = timedelta(days=1)
+    ) -> dict[int, timedelta]:
+        """Alerts dropped within ``window`` before ``now`` with nothing left to send, whose last SMS a modem
+        accepted after ``since``: id → time from the drop (the fan-out's commit) to that last acceptance."""
+        pending = func.sum(case((M.state.in_([S.QUEUED, S.SENDING]), 1), else_=0))
+        query = (
+            select(M.alert_id, func.min(M.created_at), func.max(M.sent_at))
+            .where(M.alert_id.is_not(None), M.created_at >= now - window)
+            .group_by(M.alert_id)
+            .having(pending == 0, func.max(M.sent_at) >= since)
+        )
+        with self._read_sessions.begin() as session:
+            rows = session.execute(query).all()
+        # alert_id and sent_at are not NULL here (WHERE, HAVING); the types cannot say so.
+        return {int(alert_id or 0): _aware(last or first) - _aware(first) for alert_id, first, last in rows}
 
     def next_due(self, now: datetime) -> datetime | None:
         """Earliest future moment a queued row becomes due (retry or not_before), for the dispatcher's sleep."""

@@ -512,6 +512,7 @@ class Outbox(OutboxReader):
                 modem_id=modem_id,
                 worker_id=worker_id,
                 claimed_at=now,
+                created_at=r.created_at,
             )
             for r in sorted(rows, key=lambda r: (r.priority, r.created_at, r.id))
         ]

@@ -61,6 +61,7 @@ class ClaimedMessage:
     modem_id: str
     worker_id: str
     claimed_at: datetime
+    created_at: datetime | None = None  # its commit, for the commit → first submit metric
 
 
 @dataclass(frozen=True)

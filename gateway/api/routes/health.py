@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from gateway import metrics as live
 from gateway.api import metrics
 from gateway.api.context import ApiContext
 from gateway.api.errors import responses
@@ -77,11 +78,13 @@ def healthz(context: Context) -> JSONResponse:
 )
 def get_metrics(context: Context, _identity: Reader) -> Response:
     """Messages par état et priorité, débit par modem, âge de la file, erreurs (format Prometheus)."""
+    now = context.now()
     try:
-        counts, age, up = context.outbox.counts(), context.outbox.oldest_queued_age(context.now()), True
+        counts, age, up = context.outbox.counts(), context.outbox.oldest_queued_age(now), True
+        live.alerts_completed(context.outbox.alerts_completed(since=live.STARTED, now=now))
     except StorageError:
         counts, age, up = {}, None, False
-    body = metrics.render(
+    scraped = metrics.families(
         counts,
         age,
         list(context.modem_status()),
@@ -89,4 +92,4 @@ def get_metrics(context: Context, _identity: Reader) -> Response:
         database_up=up,
         database_free_bytes=free_bytes(context.engine),
     )
-    return Response(body, media_type=metrics.CONTENT_TYPE)
+    return Response(metrics.render(scraped), media_type=metrics.CONTENT_TYPE)

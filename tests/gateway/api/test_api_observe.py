@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from gateway.auth.roles import Role
 from gateway.dispatch.budgets import SimBudget, SimState
 from gateway.inbox.models import InboxKind, InboxMessage
@@ -42,12 +44,20 @@ def test_outbox_modems_and_metrics(api: Api) -> None:
     modems = api.client.get("/modems", headers=api.auth(Role.READ)).json()["items"]
     assert modems[0]["id"] == "m0" and modems[0]["signal"] == 21 and modems[0]["network"] == "registered"
     api.client.get("/alerts/999", headers=api.auth())
-    text = api.client.get("/metrics", headers=api.auth(Role.READ)).text
-    assert 'vigicommerce_outbox_messages{state="queued",priority="alert"} 3' in text
-    assert 'vigicommerce_modem_up{modem="m0"} 1' in text
-    assert 'vigicommerce_api_errors_total{code="alert_not_found"} 1' in text
-    (free,) = [line for line in text.splitlines() if line.startswith("vigicommerce_database_free_bytes ")]
-    assert float(free.split()[1]) > 0
+    page = api.client.get("/metrics", headers=api.auth(Role.READ))
+    assert page.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(page.text)
+        for s in family.samples
+    }
+    assert samples[("vigicommerce_outbox_messages", (("priority", "alert"), ("state", "queued")))] == 3
+    assert samples[("vigicommerce_outbox_messages", (("priority", "reminder"), ("state", "dead")))] == 0
+    assert samples[("vigicommerce_modem_up", (("modem", "m0"),))] == 1
+    assert samples[("vigicommerce_api_errors_total", (("code", "alert_not_found"),))] == 1
+    assert samples[("vigicommerce_database_free_bytes", ())] > 0
+    assert samples[("vigicommerce_database_up", ())] == 1
+    assert samples[("process_resident_memory_bytes", ())] > 0
     assert api.client.get("/metrics").status_code == 401
 
 

@@ -74,14 +74,23 @@ class ModemGone(ModemError):
     """The port vanished, returned EOF/EIO, or was closed. ``open()`` must be called again."""
 
 
+def redact(command: str) -> str:
+    """An AT command as it may be shown (errors, logs): a SIM PIN or PUK it carries is masked.
+
+    ``AT+CPIN="1234"`` → ``AT+CPIN="****"``; ``AT+CPIN="12345678","1234"`` (PUK, new PIN) likewise."""
+    head, sep, _secret = command.partition("+CPIN=")
+    return f"{head}{sep}****" if sep else command
+
+
 class CommandFailed(ModemError):
     """The modem answered ``ERROR``, ``+CME ERROR: n`` or ``+CMS ERROR: n`` to a command.
 
-    ``kind`` is ``"CME"``, ``"CMS"`` or ``None`` for a bare ``ERROR``.
+    ``kind`` is ``"CME"``, ``"CMS"`` or ``None`` for a bare ``ERROR``. ``command`` is redacted (no PIN).
     """
 
     def __init__(self, command: str, final: str, *, kind: str | None = None, code: int | None = None) -> None:
-        super().__init__(f"{command!r} -> {final!r}", code=code)
+        command = redact(command)
+        super().__init__(f"{command} -> {final}", code=code)
         self.command = command
         self.final = final
         self.kind = kind

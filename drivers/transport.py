@@ -17,7 +17,7 @@ from typing import Protocol
 import serial
 
 from drivers.at_parser import AtParser, Garbage, Prompt, Response, Urc
-from drivers.errors import CommandFailed, ModemError, ModemGone, ModemTimeout, SubmitOutcomeUnknown
+from drivers.errors import CommandFailed, ModemError, ModemGone, ModemTimeout, SubmitOutcomeUnknown, redact
 from drivers.settings import PortSettings
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ class Transport:
         try:
             self._write(text)
         except ModemError:
-            log.debug("%s: could not write %r", self._name, text)
+            log.debug("%s: could not write %s", self._name, redact(text.strip()))
 
     def _wait(self, cmd: str, timeout: float) -> Response | Prompt:
         try:
@@ -197,7 +197,7 @@ class Transport:
         except queue.Empty:
             with self._parser_lock:
                 self._parser.abandon()
-            raise ModemTimeout(f"{self._name}: no answer to {cmd!r} within {timeout:g} s") from None
+            raise ModemTimeout(f"{self._name}: no answer to {redact(cmd)} within {timeout:g} s") from None
         if isinstance(item, _Gone):
             raise ModemGone(str(self._gone or f"{self._name}: gone"))
         return item

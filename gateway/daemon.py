@@ -4,7 +4,9 @@ Signal handlers only queue the signal; the main loop acts on it (gunicorn's patt
 watchdog while the dispatcher is alive, and keeps the STATUS line current.
 
 SIGTERM/SIGINT: stop taking work, finish the AT command in flight, release claims, exit 0.
-SIGHUP: read the configuration file again and apply the modem list and limits; queued work stays queued.
+SIGHUP: read the configuration file again and apply what ``gateway.reload`` says a reload applies (modems, limits,
+budgets, daytime window, text settings, log level); a change that needs a restart is refused by name and the running
+value kept. Queued work stays queued.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from drivers.base import IncomingSms
 from gateway import wake
@@ -28,17 +31,21 @@ from gateway.config import GatewayConfig
 from gateway.dispatch.dispatcher import Dispatcher
 from gateway.dispatch.policy import build_policy
 from gateway.dispatch.wakeup import Wakeup
-from gateway.logs import event
+from gateway.logs import configure, event
 from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.store import Outbox
 from gateway.redact import mask_passwords
+from gateway.reload import ReloadPlan, plan_reload
 from gateway.replies.receive import Receiver
 from gateway.sdnotify import Notifier, watchdog_interval
 from gateway.settings import ConfigError, load_config
 from gateway.storage import migrate, runlock
-from gateway.storage.db import make_engine, session_factory
+from gateway.storage.db import create_directory, make_engine, session_factory
 from gateway.storage.errors import MigrationRequiredError
 from gateway.storage.migrate import upgrade_engine
+
+if TYPE_CHECKING:
+    from gateway.api.server import ApiServer
 
 log = logging.getLogger(__name__)
 STATUS_EVERY_SECONDS = 10.0
@@ -47,13 +54,12 @@ STATUS_EVERY_SECONDS = 10.0
 def prepare_database(config: GatewayConfig) -> None:
     """Bring the schema to this program's version, or refuse with what to do."""
     url = config.database.url
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    create_directory(url)
     if migrate.needs_upgrade(url):
         if not config.database.auto_migrate:
             raise MigrationRequiredError(
-                f"the database {mask_passwords(url)} has schema {migrate.current(url) or 'none'}, this program needs "
-                f"{migrate.head()}: run `vigicommerce db upgrade` (or set database.auto_migrate = true)"
+                f"la base {mask_passwords(url)} a le schéma {migrate.current(url) or 'vide'}, ce programme attend "
+                f"{migrate.head()} : lancez « vigicommerce db upgrade » (ou mettez [database] auto_migrate = true)"
             )
         engine = make_engine(url)
         try:
@@ -102,6 +108,7 @@ class Daemon:
         self.scheduler = DailyScheduler(
             self.sessions, self.outbox, campaigns=config.campaigns, hours=hours, text=config.text
         )
+        self.api: ApiServer | None = None
 
     def _receiver(self) -> Receiver:
         # Built per use from the configuration in force, which SIGHUP may have replaced.
@@ -130,19 +137,49 @@ class Daemon:
         self._signals.put(signal.SIGTERM)
 
     def reload(self) -> None:
+        """SIGHUP: read the file again, apply what a reload applies, refuse (by name, in the log) the rest."""
         try:
             fresh = load_config(self.config_path)
         except ConfigError as exc:  # a bad file on SIGHUP must not stop a running gateway
             event(log, "reload refused: configuration invalid, keeping the running one", logging.ERROR, error=exc)
             return
-        self.config = fresh
-        self.dispatcher.reload(fresh.modems, build_policy(fresh.modems, fresh.dispatch, fresh.hours, self.engine))
+        plan = plan_reload(self.config, fresh)
+        for refused in plan.refused:
+            event(
+                log,
+                "reload: this setting needs a restart, running value kept",
+                logging.WARNING,
+                key=refused.key,
+                running=refused.running,
+                file=refused.wanted,
+                fix="systemctl restart vigicommerce-gateway",
+            )
+        self._apply(plan)
+        event(
+            log,
+            "configuration reloaded",
+            applied=plan.describe(),
+            refused=",".join(r.key for r in plan.refused) or "-",
+        )
+
+    def _apply(self, plan: ReloadPlan) -> None:
+        config = plan.config
+        if plan.log_level_changed:
+            configure(config.log_level)
+        if plan.dispatcher_changed:
+            self.dispatcher.reconfigure(
+                config.modems, plan.modems, dispatch=config.dispatch, hours=config.hours, text_policy=config.text.policy
+            )
+        self.scheduler.reconfigure(hours=config.hours, text=config.text)
+        if self.api is not None:
+            self.api.context.config = config
+        self.config = config  # the receiver of replies reads it per message
 
     def serve(self, until: Callable[[], bool] | None = None) -> int:
         """Run until SIGTERM/SIGINT (or ``until()`` turns true); return the exit code."""
         from gateway.api.server import bind_api  # noqa: PLC0415 - the web stack only where it serves
 
-        api = bind_api(self)  # before any send: a forbidden address or a busy port stops the daemon here
+        api = self.api = bind_api(self)  # before any send: a busy port or a foreign address stops the daemon here
         self.dispatcher.start(self.config.modems)
         wake_path = wake.socket_path(self.config.database.url, self.config.dispatch.wake_socket)
         listener = wake.WakeListener(wake_path, self.wakeup.notify) if wake_path is not None else None
@@ -188,8 +225,6 @@ class Daemon:
 
 def run(config_path: Path | None = None) -> int:
     """Entry point of ``vigicommerce run``: the signal handlers need the main thread."""
-    from gateway.logs import configure  # noqa: PLC0415
-
     stop_requested: list[int] = []
     if threading.current_thread() is threading.main_thread():
         # Until the daemon's own handlers are in place, a SIGTERM during start-up still means a clean exit.

@@ -1,7 +1,8 @@
 """Logging for journald: one line per event on stderr, ``key=value`` fields, phone numbers masked.
 
 journald adds the timestamp and the unit, so a line is ``level=info event=sent modem=m1 to="+33 6 39 98 ** 12"``.
-Numbers are masked unless the level is DEBUG: logs travel further than the database does.
+Numbers are masked unless the level is DEBUG: logs travel further than the database does. Passwords in URLs are
+masked at every level (``gateway.redact``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import logging
 import re
 import sys
 from typing import Any
+
+from gateway.redact import mask_passwords
 
 # E.164 numbers as the gateway writes them (+ and 8 to 15 digits), not inside longer digit runs.
 _E164 = re.compile(r"(?<![\d+])\+(\d{8,15})(?!\d)")
@@ -47,8 +50,9 @@ class KeyValueFormatter(logging.Formatter):
         self.mask = mask
 
     def _value(self, value: Any) -> str:
-        # Mask before quoting: a masked number contains spaces and must then be quoted.
-        return _quote(mask_numbers(str(value)) if self.mask else value)
+        # Mask before quoting: a masked number contains spaces and must then be quoted. Passwords always.
+        text = mask_passwords(str(value))
+        return _quote(mask_numbers(text) if self.mask else text)
 
     def format(self, record: logging.LogRecord) -> str:
         parts = [

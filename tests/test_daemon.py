@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from drivers.base import IncomingSms, MessagePart
 from gateway.alerts.settings import TextSettings
@@ -329,3 +330,81 @@ def test_a_reply_left_incomplete_reaches_the_inbox_with_the_gap_marked(tmp_path:
             assert process.wait(timeout=20) == 0
     assert inbox(db) == [("+33639980009", "Deux hommes cagoulés devant [… partie 2/2 manquante …]")]
     assert "incomplete reply handled" in log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("section", "extra", "expected"),
+    [
+        ("[hours]\n", 'timezone = "Europe/Marigot"\n', "vouliez-vous dire « America/Marigot » ?"),
+        ("[http]\n", 'host = "0.0.0.0"\nrequire_tokens = false\n', "require_tokens = true"),
+    ],
+)
+def test_start_refuses_what_config_check_refuses(tmp_path: Path, section: str, extra: str, expected: str) -> None:
+    db, config = tmp_path / "g.db", tmp_path / "g.toml"
+    write_config(config, db, [])
+    config.write_text(config.read_text(encoding="utf-8").replace(section, section + extra, 1))
+    result = run_cli("run", "--config", str(config))
+    assert result.returncode == 2, result.stderr
+    assert "Configuration invalide" in result.stderr and expected in result.stderr
+    assert "Traceback" not in result.stderr and not db.exists()
+
+
+def test_start_refuses_an_operator_number_that_is_not_e164(tmp_path: Path) -> None:
+    db, config = tmp_path / "g.db", tmp_path / "g.toml"
+    write_config(config, db, [])
+    config.write_text('operator_numbers = ["0690 12 34 56"]\n' + config.read_text(encoding="utf-8"))
+    result = run_cli("run", "--config", str(config))
+    assert result.returncode == 2 and "« +590690123456 »" in result.stderr, result.stderr
+
+
+def file_mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_the_daemon_creates_its_database_private_to_its_user(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "state" / "sub" / "g.db", tmp_path / "g.toml", tmp_path / "daemon.log"
+    write_config(config, db, [])
+    previous = os.umask(0o022)
+    try:
+        with daemon(config, log) as process:
+            wait_for(lambda: "gateway started" in log.read_text(), what="start")
+            files = [db, db.with_name("g.db-wal"), db.with_name("g.db-shm")]
+            assert all(f.exists() for f in files)  # WAL mode: the side files exist while the daemon runs
+            assert {f.name: file_mode(f) for f in files} == {f.name: 0o600 for f in files}
+            assert file_mode(db.parent) == 0o700
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0
+    finally:
+        os.umask(previous)
+
+
+def test_an_unreachable_database_is_explained_without_its_password(tmp_path: Path) -> None:
+    config = tmp_path / "g.toml"
+    write_config(config, tmp_path / "g.db", [])
+    password = "Tr0ub4dor&3"
+    text = config.read_text(encoding="utf-8").replace(
+        f'url = "sqlite:///{tmp_path / "g.db"}"', f'url = "postgresql+psycopg://vigi:{password}@127.0.0.1:1/vigi"'
+    )
+    config.write_text(text, encoding="utf-8")
+    result = run_cli("run", "--config", str(config))
+    assert result.returncode == 1, result.stderr
+    assert "PostgreSQL" in result.stderr and "Traceback" not in result.stderr
+    assert password not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_started_line_shows_the_database_without_its_password(tmp_path: Path, database_url: str) -> None:
+    password = make_url(database_url).password
+    assert password, "the test database's URL carries a password"
+    config, log = tmp_path / "g.toml", tmp_path / "daemon.log"
+    write_config(config, tmp_path / "g.db", [])
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(f"sqlite:///{tmp_path / 'g.db'}", database_url), encoding="utf-8"
+    )
+    with daemon(config, log) as process:
+        wait_for(lambda: "gateway started" in log.read_text(), what="start")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    started = next(line for line in log.read_text().splitlines() if "gateway started" in line)
+    assert "database=" in started and ":***@" in started
+    assert f":{password}@" not in log.read_text()

@@ -83,7 +83,7 @@ def test_an_alert_dropped_on_a_full_disk_is_refused_whole_then_accepted(small_di
         refused = client.post("/alerts", json=body, headers=headers)
         assert refused.status_code == 503, refused.text
         assert refused.json()["error"]["code"] == "storage_unavailable"
-        assert "free space" in refused.json()["error"]["message"]
+        assert "libérez de la place" in refused.json()["error"]["message"]
         assert (count("alert"), count("outbox_message")) == (0, 0)  # nothing half-written
         filler.unlink()
         assert health_reasons() == []

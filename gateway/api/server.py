@@ -39,6 +39,7 @@ class ApiServer:
     """``bind()`` (may raise :class:`ApiServerError`), then ``start()`` serves in a thread, ``stop()`` ends it."""
 
     def __init__(self, context: ApiContext, http: HttpSettings) -> None:
+        self.context = context  # the daemon replaces its configuration on a reload
         self.http = http
         self.app = create_app(context)
         self._socket: socket.socket | None = None

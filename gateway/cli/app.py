@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from gateway.cli import alerts, audit, backup, campaigns, inbox, members, modems, reference, tokens
-from gateway.cli.common import DATA_DIR, ConfigOption, JsonOption, database, err, out
+from gateway.cli.common import DATA_DIR, ConfigOption, JsonOption, database, domain_errors, fail, out
 from gateway.cli.loader import config_app, load
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Passerelle SMS Vigicommerce.")
@@ -44,27 +45,24 @@ def run(config: ConfigOption = None) -> None:
     try:
         code = run_daemon(config)
     except StorageError as exc:
-        err.print(f"[red]Base de données[/red] : {exc}")
-        raise typer.Exit(1) from exc
+        fail(f"[red]Base de données[/red] : {escape(str(exc))}", 1)
     except ApiServerError as exc:
-        err.print(f"[red]Serveur HTTP[/red] : {exc}")
-        raise typer.Exit(2) from exc
+        fail(f"[red]Serveur HTTP[/red] : {escape(str(exc))}", 2)
     raise typer.Exit(code)
 
 
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Met le schéma de la base à jour (migrations Alembic) ; charge les listes de référence la première fois."""
-    from pathlib import Path  # noqa: PLC0415
-
     from gateway.storage import migrate  # noqa: PLC0415
+    from gateway.storage.db import create_directory  # noqa: PLC0415
 
     settings = load(config)
     url = settings.database.url
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    before = migrate.current(url)
-    migrate.upgrade(url)
+    with domain_errors():  # an unreachable server or an unwritable directory: a sentence, not a traceback
+        create_directory(url)  # a new SQLite database: its directory 0700, its file 0600 (make_engine)
+        before = migrate.current(url)
+        migrate.upgrade(url)
     out.print(f"Schéma : {before or 'vide'} → {migrate.head()}")
     if before is None and (DATA_DIR / "zones.csv").is_file():
         members.load_reference(settings, DATA_DIR)

@@ -1,8 +1,8 @@
 """The dispatcher: one worker thread per modem, modem events into the database, stale-claim recovery.
 
 It owns no sending logic (that is ``worker``) and no storage logic (``gateway.outbox``); it builds the
-workers from the settings, routes modem events, keeps a maintenance loop, reloads modems on SIGHUP,
-and answers ``alive()`` for systemd's watchdog.
+workers from the settings, routes modem events, keeps a maintenance loop, applies a reload (SIGHUP) as
+``gateway.dispatch.changes`` decides it, and answers ``alive()`` for systemd's watchdog.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from drivers.base import (
     TextPolicy,
 )
 from drivers.settings import PortSettings
-from gateway.dispatch.policy import SendPolicy
+from gateway.dispatch.changes import ModemChanges
+from gateway.dispatch.hours import DaytimeWindow
+from gateway.dispatch.policy import SendPolicy, overall_limits
 from gateway.dispatch.settings import DispatchSettings, ModemSettings
 from gateway.dispatch.wakeup import Wakeup
 from gateway.dispatch.worker import ModemWorker, WorkerStatus
@@ -142,23 +144,40 @@ class Dispatcher:
         if self._maintenance is not None:
             self._maintenance.join(timeout=2)
 
-    def reload(self, modems: Sequence[ModemSettings], policy: SendPolicy | None = None) -> None:
-        """Apply a new modem list (SIGHUP): changed or removed modems stop and hand their claims back,
-        new ones start; queued work is untouched."""
-        if policy is not None:
-            self.policy = policy
+    def reconfigure(
+        self,
+        modems: Sequence[ModemSettings],
+        changes: ModemChanges,
+        *,
+        dispatch: DispatchSettings,
+        hours: DaytimeWindow,
+        text_policy: TextPolicy,
+    ) -> None:
+        """Apply a reload: ``modems`` is the new list, ``changes`` what it changes (``modem_changes``).
+
+        Modems closed or reopened stop first and give their claims back; then the limits, the daytime window and
+        the budgets' warning threshold change for every worker; the running workers take the text policy and
+        their SIM budget without reopening; last, new and reopened modems open. Queued work stays queued."""
+        timeout = self.dispatch.stop_timeout_seconds
+        for modem_id in (*changes.stop, *(m.id for m in changes.reopen)):
+            self._stop_worker(modem_id, timeout)
         wanted = {m.id: m for m in modems if m.enabled}
+        self.dispatch, self.text_policy = dispatch, text_policy
+        self.policy.reconfigure(
+            {m.id: m.limits for m in wanted.values()},
+            overall_limits(dispatch),
+            hours,
+            dispatch.budget_warn_fraction,
+        )
         with self._lock:
-            current = {modem_id: r.settings for modem_id, r in self._running.items()}
-        for modem_id, old in current.items():
-            if wanted.get(modem_id) != old or policy is not None:
-                self._stop_worker(modem_id, self.dispatch.stop_timeout_seconds)
-        with self._lock:
-            running = set(self._running)
-        for modem_id, modem in wanted.items():
-            if modem_id not in running:
-                self._start_worker(modem)
-        event(log, "modems reloaded", modems=",".join(sorted(wanted)) or "-")
+            running = list(self._running.values())
+        for r in running:
+            if r.settings.id in wanted:  # every running modem is, when ``changes`` came from this list
+                r.settings = wanted[r.settings.id]
+                r.worker.reconfigure(text_policy=text_policy, budget=r.settings.budget)
+        for modem in (*changes.reopen, *changes.start):
+            self._start_worker(modem)
+        event(log, "modems reloaded", modems=",".join(sorted(wanted)) or "-", changes=changes.describe() or "-")
 
     # -- wake-ups, events, maintenance --------------------------------------------------------------
 

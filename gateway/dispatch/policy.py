@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -38,6 +38,21 @@ class SendPolicy:
         self.budgets = budgets
         self.clock = clock
         self._lock = threading.Lock()  # buckets are shared by the workers' threads
+
+    def reconfigure(
+        self,
+        per_modem: Mapping[str, ModemLimits],
+        overall: ModemLimits | None,
+        window: DaytimeWindow,
+        warn_fraction: float,
+    ) -> None:
+        """New limits, daytime window and budget warning threshold (a reload), for the running workers' next
+        decisions: what each modem already sent still counts against its new limits."""
+        with self._lock:
+            self.limits.update(per_modem, overall, self.clock())
+        self.window = window
+        if self.budgets is not None:
+            self.budgets.warn_fraction = warn_fraction
 
     def wait_time(self, modem_id: str, now: datetime) -> float:
         with self._lock:
@@ -79,10 +94,14 @@ class SendPolicy:
             self.budgets.record_send(imsi, number, now, segments)
 
 
+def overall_limits(dispatch: DispatchSettings) -> ModemLimits | None:
+    """The cap over all modems of ``[dispatch] overall_per_minute``, if any."""
+    return ModemLimits(per_minute=dispatch.overall_per_minute) if dispatch.overall_per_minute else None
+
+
 def rate_limits(modems: Sequence[ModemSettings], dispatch: DispatchSettings) -> RateLimits:
-    """Each modem's operator limits and the overall cap of ``[dispatch] overall_per_minute``."""
-    overall = ModemLimits(per_minute=dispatch.overall_per_minute) if dispatch.overall_per_minute else None
-    return RateLimits({m.id: m.limits for m in modems}, overall)
+    """Each modem's operator limits and the overall cap."""
+    return RateLimits({m.id: m.limits for m in modems}, overall_limits(dispatch))
 
 
 def build_policy(

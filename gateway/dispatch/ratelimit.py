@@ -52,6 +52,14 @@ class TokenBucket:
         missing = n - self.tokens(now)
         return 0.0 if missing <= 1e-9 else missing / self.refill_per_second
 
+    def resized(self, capacity: float, refill_per_second: float, now: float) -> TokenBucket:
+        """A bucket with the new size that keeps what this one has used: its tokens at ``now``, capped by the
+        new capacity. So a lowered limit holds at once (a SIM that just sent 20 in a minute, its limit
+        lowered to 5, sends nothing more until the minute has passed), and a raised one is no fresh burst."""
+        bucket = TokenBucket(capacity, refill_per_second, now=now)
+        bucket._tokens = min(bucket.capacity, self.tokens(now))
+        return bucket
+
 
 @dataclass(frozen=True)
 class ModemLimits:
@@ -61,17 +69,50 @@ class ModemLimits:
     per_hour: int | None = None
     per_day: int | None = None
 
-    def buckets(self) -> list[TokenBucket]:
+    def scales(self) -> list[tuple[int, float]]:
+        """(count, period in seconds) for each limit set."""
         scales = ((self.per_minute, 60.0), (self.per_hour, 3600.0), (self.per_day, 86400.0))
-        return [TokenBucket.per_period(count, seconds) for count, seconds in scales if count]
+        return [(count, seconds) for count, seconds in scales if count]
+
+    def buckets(self) -> list[TokenBucket]:
+        return [TokenBucket.per_period(count, seconds) for count, seconds in self.scales()]
+
+    def rebuckets(self, old: ModemLimits, buckets: list[TokenBucket], now: float) -> list[TokenBucket]:
+        """These limits' buckets, each keeping the use recorded in ``buckets`` (those of ``old``) at its scale."""
+        kept = {seconds: bucket for (_, seconds), bucket in zip(old.scales(), buckets, strict=True)}
+        return [
+            kept[seconds].resized(count, count / seconds, now)
+            if seconds in kept
+            else TokenBucket.per_period(count, seconds)
+            for count, seconds in self.scales()
+        ]
 
 
 class RateLimits:
     """Per-modem buckets (minute, hour, day) and an overall one; a take succeeds on all or on none."""
 
     def __init__(self, per_modem: Mapping[str, ModemLimits], overall: ModemLimits | None = None) -> None:
+        self._limits = dict(per_modem)
+        self._overall_limits = overall or ModemLimits()
         self._modems = {modem_id: limits.buckets() for modem_id, limits in per_modem.items()}
-        self._overall = overall.buckets() if overall else []
+        self._overall = self._overall_limits.buckets()
+
+    def update(self, per_modem: Mapping[str, ModemLimits], overall: ModemLimits | None, now: float) -> None:
+        """New limits (a reload): a modem whose limits did not change keeps its buckets; a changed one keeps what
+        it used (see ``TokenBucket.resized``); a new modem starts full; a removed one is forgotten."""
+        overall = overall or ModemLimits()
+        modems = {}
+        for modem_id, limits in per_modem.items():
+            old = self._limits.get(modem_id)
+            if old is None:
+                modems[modem_id] = limits.buckets()
+            elif old == limits:
+                modems[modem_id] = self._modems[modem_id]
+            else:
+                modems[modem_id] = limits.rebuckets(old, self._modems[modem_id], now)
+        if overall != self._overall_limits:
+            self._overall = overall.rebuckets(self._overall_limits, self._overall, now)
+        self._limits, self._overall_limits, self._modems = dict(per_modem), overall, modems
 
     def _buckets(self, modem_id: str) -> list[TokenBucket]:
         try:

@@ -394,6 +394,16 @@ class ModemWorker:
             return None
         return lambda session: budgets.record_send_in(session, imsi, message.recipient, now, segments)
 
+    def reconfigure(self, *, text_policy: TextPolicy, budget: SimBudget) -> None:
+        """A reload: the text policy and the SIM budget of the next messages; the modem stays open.
+
+        Called from the daemon's thread; each is one reference the worker reads per message."""
+        self.text_policy = text_policy
+        self.budget = budget
+        imsi, budgets = self.status.imsi, self.policy.budgets
+        if budgets is not None and imsi:
+            budgets.budgets[imsi] = budget
+
     def port_gone(self) -> None:
         """The driver saw the port vanish (USB unplug): close and reopen from the worker's thread."""
         self._gone.set()

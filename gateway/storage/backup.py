@@ -174,6 +174,7 @@ def _sqlite_restore(db: Path, source: Path, now: datetime) -> Path | None:
     partial.unlink(missing_ok=True)
     try:
         _sqlite_copy(source, partial)
+        partial.chmod(0o600)  # the register: readable by the service user only, like the database it replaces
         _fsync(partial)
         kept = None
         owner = db if db.exists() else db.parent

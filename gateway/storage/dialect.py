@@ -77,21 +77,23 @@ def translate_error(exc: DBAPIError, dialect_name: str) -> StorageError | None:
     if dialect_name == "sqlite":
         if "database or disk is full" in message:
             return StorageFullError(
-                "the database or its disk is full: free space on the disk holding the database "
-                "(old logs, backups) then restart; queued messages are safe"
+                "la base ou son disque est plein : libérez de la place sur le disque de la base (anciens journaux, "
+                "sauvegardes) ; les messages en file sont en sécurité"
             )
         if "unable to open database file" in message or "readonly database" in message:
             return StorageUnavailableError(
-                "cannot write the SQLite database file: check that its directory exists and is writable "
-                "by the gateway user (see systemd/tmpfiles)"
+                "impossible d'écrire le fichier de la base SQLite : vérifiez que son répertoire existe et que "
+                "l'utilisateur du service peut y écrire (voir systemd/vigicommerce.tmpfiles.conf)"
             )
         if "database is locked" in message:
-            return StorageBusyError("the SQLite database stayed locked longer than the busy timeout")
+            return StorageBusyError("la base SQLite est restée verrouillée trop longtemps par un autre programme")
     elif dialect_name == "postgresql":
         if "no space left on device" in message or "could not extend file" in message:
-            return StorageFullError("the PostgreSQL server's disk is full: free space on the server")
+            return StorageFullError("le disque du serveur PostgreSQL est plein : libérez de la place sur le serveur")
         if "connection refused" in message or "could not connect" in message:
-            return StorageUnavailableError("cannot connect to PostgreSQL: check the server and the URL")
+            return StorageUnavailableError(
+                "connexion à PostgreSQL impossible : vérifiez que le serveur tourne et [database] url"
+            )
     return None
 
 

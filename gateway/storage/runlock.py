@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 
-from gateway.storage.db import make_engine
+from gateway.storage.db import create_directory, make_engine
 from gateway.storage.errors import StorageError
 
 # An arbitrary application-wide key for pg_advisory_lock (the bytes of "vigicomm").
@@ -42,6 +42,7 @@ def held(database_url: str, *, exclusive: bool) -> Iterator[None]:
     at once (no waiting) when someone holds it in a conflicting mode."""
     path = lock_path(database_url)
     if path is not None:
+        create_directory(database_url)  # private (0700) when it is new, as for the database itself
         with _file_lock(path, exclusive=exclusive):
             yield
         return
@@ -64,7 +65,6 @@ def held(database_url: str, *, exclusive: bool) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _file_lock(path: Path, *, exclusive: bool) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)  # as the daemon's start-up does for the database itself
     fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o660)
     try:
         _give_to_directory_owner(path)

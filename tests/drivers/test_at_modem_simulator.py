@@ -340,3 +340,13 @@ def test_close_is_idempotent_and_reopen_works(opened: tuple[Rig, AtModem]) -> No
     with pytest.raises(ModemGone):
         modem.health()
     assert modem.open().registered
+
+
+def test_a_refused_pin_is_never_shown(tmp_path: Path) -> None:
+    """A wrong PIN in the configuration: the error says so without the digits (logs travel)."""
+    for rig in start_rig(tmp_path, modem=({"pin": "1234"},)):
+        with pytest.raises(PinRequired) as info:
+            rig.modem(pin="9876").open()
+        texts = [str(info.value), str(info.value.__cause__), repr(info.value.__cause__)]
+        assert "PIN refused" in texts[0]
+        assert not any("9876" in t for t in texts), texts

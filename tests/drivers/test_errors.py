@@ -5,6 +5,7 @@ import pytest
 from drivers.errors import (
     PERMANENT_CMS_CODES,
     RETRYABLE_CMS_CODES,
+    CommandFailed,
     ModemGone,
     ModemTimeout,
     PartialSubmit,
@@ -12,6 +13,7 @@ from drivers.errors import (
     SubmitRejected,
     classify_cms,
     partial_submit,
+    redact,
 )
 
 
@@ -53,3 +55,18 @@ def test_partial_submit_also_matches_its_cause_class() -> None:
     assert isinstance(partial_submit(ModemTimeout("x"), references_sent=(1,), segments=3), ModemTimeout)
     rejected = partial_submit(SubmitRejected("x", code=1), references_sent=(1,), segments=2)
     assert type(rejected) is PartialSubmit and rejected.retryable is False
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        ('AT+CPIN="1234"', "AT+CPIN=****"),
+        ('AT+CPIN="12345678","4321"', "AT+CPIN=****"),
+        ("AT+CPIN?", "AT+CPIN?"),
+        ("AT+CMGS=22", "AT+CMGS=22"),
+    ],
+)
+def test_a_pin_never_shows_in_an_error(command: str, shown: str) -> None:
+    assert redact(command) == shown
+    failed = CommandFailed(command, "+CME ERROR: 16", kind="CME", code=16)
+    assert failed.command == shown and shown in str(failed) and "1234" not in str(failed)

@@ -26,6 +26,8 @@ def received_texts(sim_client: object, n: str) -> list[str]:
 
 def test_every_message_reaches_its_handset_once(tmp_path: Path) -> None:
     with rig(tmp_path, modems=2) as r:
+        # Both open first: on a loaded machine one modem could otherwise drain the 30 before the other opens.
+        r.wait(lambda: sum(s.state == "open" for s in r.dispatcher.statuses()) == 2)
         texts = {number(i): f"Message {i} : vol signalé rue de la République" for i in range(30)}
         for n, text in texts.items():
             r.enqueue(n, text)

@@ -3,6 +3,7 @@ import logging
 import pytest
 
 from gateway.logs import KeyValueFormatter, event, mask_number, mask_numbers
+from gateway.redact import mask_passwords
 
 
 @pytest.mark.parametrize(
@@ -48,3 +49,25 @@ def test_event_helper_passes_fields(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO):
         event(log, "claimed", count=3)
     assert caplog.records[0].fields == {"count": 3}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("mask", [True, False])
+def test_passwords_are_masked_at_every_level(mask: bool) -> None:
+    """Even at DEBUG (numbers in full), a database password never reaches the journal."""
+    url = "postgresql+psycopg://vigi:s3cr%40t@db.example/vigi"
+    line = KeyValueFormatter(mask=mask).format(record(f"cannot reach {url}", database=url, error=f"failed: {url}"))
+    assert "s3cr" not in line
+    assert line.count("postgresql+psycopg://vigi:***@db.example/vigi") == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("sqlite:////var/lib/vigicommerce/gateway.db", "sqlite:////var/lib/vigicommerce/gateway.db"),
+        ("postgresql://vigi@db/vigi", "postgresql://vigi@db/vigi"),  # no password: nothing to hide
+        ("postgresql://vigi:pw@db/vigi and mysql://u:p@h/d", "postgresql://vigi:***@db/vigi and mysql://u:***@h/d"),
+        ("postgresql+psycopg://:pw@/vigi?host=/run/postgresql", "postgresql+psycopg://:***@/vigi?host=/run/postgresql"),
+    ],
+)
+def test_mask_passwords(text: str, shown: str) -> None:
+    assert mask_passwords(text) == shown

@@ -64,3 +64,37 @@ def test_day_limit() -> None:
     limits = RateLimits({"m": ModemLimits(per_day=2)})
     assert limits.try_take("m", 0.0, 2)
     assert limits.wait_time("m", 0.0) == pytest.approx(43200.0)
+
+
+def test_a_lowered_limit_keeps_what_was_used() -> None:
+    """A reload that lowers 20/min to 5/min while the SIM just sent 18: nothing more until the minute passes."""
+    limits = RateLimits({"m0": ModemLimits(per_minute=20), "m1": ModemLimits(per_minute=20)})
+    for _ in range(18):
+        assert limits.try_take("m0", 0.0)
+    limits.update({"m0": ModemLimits(per_minute=5), "m1": ModemLimits(per_minute=20)}, None, now=0.0)
+    assert limits.available("m0", 0.0) == 2  # min(what was left, the new capacity)
+    assert limits.try_take("m0", 0.0, 2) and not limits.try_take("m0", 0.0)
+    assert limits.wait_time("m0", 0.0) == pytest.approx(12.0)  # the new refill rate: 5 per minute
+    assert limits.available("m1", 0.0) == 20  # unchanged limits keep their buckets
+
+
+def test_a_raised_limit_is_no_fresh_burst_and_a_new_modem_starts_full() -> None:
+    limits = RateLimits({"m0": ModemLimits(per_minute=5, per_day=100)})
+    assert limits.try_take("m0", 0.0, 5)
+    limits.update({"m0": ModemLimits(per_minute=50, per_hour=1000), "m1": ModemLimits(per_minute=3)}, None, now=0.0)
+    assert limits.available("m0", 0.0) == 0  # what was used still counts; the new hour bucket starts full
+    assert limits.available("m0", 6.0) == 5  # then it refills at the new rate
+    assert limits.available("m1", 0.0) == 3
+    limits.update({"m1": ModemLimits(per_minute=3)}, None, now=6.0)
+    with pytest.raises(KeyError):
+        limits.available("m0", 6.0)  # a removed modem is forgotten
+
+
+def test_an_overall_cap_added_removed_by_update() -> None:
+    per_modem = {"m0": ModemLimits(per_minute=100), "m1": ModemLimits(per_minute=100)}
+    limits = RateLimits(per_modem)
+    limits.update(per_modem, ModemLimits(per_minute=2), now=0.0)
+    assert limits.try_take("m0", 0.0) and limits.try_take("m1", 0.0)
+    assert not limits.try_take("m0", 0.0) and not limits.try_take("m1", 0.0)
+    limits.update(per_modem, None, now=0.0)
+    assert limits.try_take("m0", 0.0)

@@ -48,7 +48,7 @@ def test_write_transactions_take_the_lock_at_begin(tmp_path: Path) -> None:
 
 
 def test_missing_directory_is_explained(tmp_path: Path) -> None:
-    with pytest.raises(StorageUnavailableError, match="does not exist"):
+    with pytest.raises(StorageUnavailableError, match="n'existe pas"):
         make_engine(f"sqlite:///{tmp_path}/nowhere/db.sqlite")
 
 
@@ -58,7 +58,7 @@ def test_read_only_directory_is_explained(tmp_path: Path) -> None:
     locked.mkdir()
     locked.chmod(0o500)
     try:
-        with pytest.raises(StorageUnavailableError, match="not writable"):
+        with pytest.raises(StorageUnavailableError, match="pas modifiable"):
             make_engine(f"sqlite:///{locked}/db.sqlite")
     finally:
         locked.chmod(0o700)
@@ -69,7 +69,7 @@ def test_disk_full_becomes_storage_full_error(tmp_path: Path) -> None:
     try:
         with engine.begin() as conn:
             conn.execute(text("CREATE TABLE t (x TEXT)"))
-        with pytest.raises(StorageFullError, match="free space") as caught, engine.begin() as conn:
+        with pytest.raises(StorageFullError, match="libérez de la place") as caught, engine.begin() as conn:
             # A tiny page limit stands in for a full disk: SQLite raises the same SQLITE_FULL error.
             conn.execute(text("PRAGMA max_page_count = 3"))
             for _ in range(100):

@@ -36,6 +36,7 @@ from gateway.dispatch.hours import DaytimeWindow
 from gateway.dispatch.ratelimit import ModemLimits
 from gateway.dispatch.settings import DispatchSettings, ModemSettings, SimBudget
 from gateway.inbox.settings import InboxSettings
+from gateway.printable import printable
 from gateway.redact import MASK, mask_passwords
 from gateway.registry.phones import FICTION_BLOCK
 from gateway.registry.settings import RegistrySettings
@@ -168,6 +169,12 @@ class TextSection(_Section):
     template: str = _TEXT.template
     exercise_prefix_fr: str = _TEXT.exercise_prefix_fr
     exercise_prefix_en: str = _TEXT.exercise_prefix_en
+
+    @field_validator("template", "exercise_prefix_fr", "exercise_prefix_en")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        # These go into every alert: the same rule as the texts operators type (gateway.printable).
+        return printable(value)
 
     def build(self) -> TextSettings:
         return TextSettings(**self.model_dump())

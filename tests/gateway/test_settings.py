@@ -130,3 +130,9 @@ def test_config_path_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 def test_the_defaults_of_the_schema_are_those_of_the_packages() -> None:
     assert Settings().build() == GatewayConfig()
+
+
+def test_template_with_a_control_character_is_refused(tmp_path: Path) -> None:
+    text = '[text]\ntemplate = "{fr}\\u001b{en}"\n'
+    with pytest.raises(ConfigError, match=r"text\.template : caractère interdit en position 5 : U\+001B ESC"):
+        load_settings(write(tmp_path, text))

@@ -11,7 +11,8 @@ STAMP  := $(VENV)/.installed-stamp
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11 \
 	--python-platform linux --custom-compile-command "make lock"
 
-.PHONY: run test check lint lock-check typecheck pytest pytest-fast bench sim lock lock-upgrade deb deb-check clean
+.PHONY: run test check lint lock-check typecheck pytest pytest-fast bench sim lock lock-upgrade deb deb-check clean \
+	screenshots
 
 # The pinned, hashed development set, then the project itself without letting pip resolve anything.
 $(STAMP): pyproject.toml requirements/dev.txt
@@ -48,6 +49,10 @@ pytest-fast: $(STAMP)
 test: lint typecheck pytest
 
 check: lint typecheck pytest-fast
+
+# The console's main pages in Debian's chromium (Playwright), written to docs/console/*.png for the README.
+screenshots: $(STAMP)
+	VIGI_SCREENSHOTS=docs/console $(BIN)/pytest tests/console/test_screenshots.py -q -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from gateway.alerts.settings import TextSettings
 from gateway.api.settings import HttpSettings
 from gateway.campaigns.settings import CampaignSettings
+from gateway.console.settings import ConsoleSettings
 from gateway.dispatch.hours import DaytimeWindow
 from gateway.dispatch.settings import DispatchSettings, ModemSettings
 from gateway.inbox.settings import InboxSettings
@@ -40,4 +41,5 @@ class GatewayConfig:
     registry: RegistrySettings = field(default_factory=RegistrySettings)
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     log_level: str = "INFO"

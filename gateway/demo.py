@@ -1,4 +1,5 @@
-"""``make run``: the gateway on four simulated modems with the 2,000 sample members, in ./var/demo.
+"""``make run``: the gateway on four simulated modems with the 2,000 sample members, in ./var/demo, and the web
+console with a demo account (``demo``, role admin, its password made once and printed).
 
 ``VIGI_DEMO_DIR`` and ``VIGI_DEMO_PORT`` move it elsewhere (default ./var/demo and port 8080).
 
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VAR = Path(os.environ.get("VIGI_DEMO_DIR") or ROOT / "var" / "demo")
 PORT = int(os.environ.get("VIGI_DEMO_PORT") or 8080)
 API = f"http://127.0.0.1:{PORT}"
+DEMO_USER = "demo"
 
 
 def _start_simulator() -> tuple[subprocess.Popen[bytes], dict[str, object]]:
@@ -100,6 +102,18 @@ def _token(config: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _console_account(config: Path) -> str:
+    """The console's demo account (``demo``, role admin): its password, made once and kept in var/demo."""
+    path = VAR / "demo-password"
+    if not path.exists():
+        made = json.loads(
+            _cli("users", "create", DEMO_USER, "--role", "admin", "--json", "--config", str(config), "--actor", "demo")
+        )
+        path.write_text(made["password"], encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
 def _wait_for_api(daemon: subprocess.Popen[bytes], timeout: float = 60.0) -> bool:
     """True once the daemon accepts connections on the API port (so the printed curl works at once)."""
     deadline = time.monotonic() + timeout
@@ -135,6 +149,7 @@ def main() -> int:
                 end="",
             )
         token = _token(config)
+        password = _console_account(config)
         control = state["control_url"]
         body = (
             '{"text_fr": "Vol à l’arraché signalé rue de Hollande : soyez vigilants.", '
@@ -152,6 +167,10 @@ def main() -> int:
                 return daemon.wait()  # it said why on stderr (port taken, bad configuration...)
             print(
                 f"\nPasserelle de démonstration — base {VAR / 'gateway.db'}, 4 modems simulés, API {API}.\n\n"
+                f"Console web (dans le navigateur) :\n"
+                f"  {API}/console/\n"
+                f"  nom d'utilisateur : {DEMO_USER}\n"
+                f"  mot de passe : {password}\n\n"
                 f"Déposer une alerte :\n"
                 f"  curl -s -X POST {API}/alerts -H 'Authorization: Bearer {token}' \\\n"
                 f"       -H 'Content-Type: application/json' -d '{body}'\n"

@@ -10,7 +10,8 @@ Applied at once, without losing queued work:
 * ``[hours] daytime_start`` and ``daytime_end``, for reminders already queued too;
 * the whole ``[text]`` section (policy, segment limit, template, exercise prefixes, and the text settings to
   come), for the next message each modem sends and the next alert, campaign or reply composed;
-* ``[logging] level``.
+* ``[logging] level``;
+* ``[console] idle_timeout_hours``, from the next console request.
 
 Everything else needs a restart (``systemctl restart vigicommerce-gateway``; queued work survives it): the
 database, the HTTP address, port and token rule, the station name, ``operator_numbers``, the time zone, the other
@@ -39,16 +40,18 @@ RELOADABLE = frozenset(
         "hours.daytime_end",
         "text.*",
         "logging.level",
+        "console.idle_timeout_hours",
     }
 )
 # The sections of GatewayConfig compared field by field (modems are compared by modem_changes).
-_SECTIONS = ("database", "http", "dispatch", "hours", "text", "registry", "campaigns", "inbox")
+_SECTIONS = ("database", "http", "dispatch", "hours", "text", "registry", "campaigns", "inbox", "console")
 # Where a field of a package's settings is not named as its key in the file.
 _KEYS = {
     "hours.tz": "hours.timezone",
     "hours.start": "hours.daytime_start",
     "hours.end": "hours.daytime_end",
     "inbox.incomplete_after": "inbox.incomplete_after_minutes",
+    "console.idle_timeout": "console.idle_timeout_hours",
     "log_level": "logging.level",
 }
 

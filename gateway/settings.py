@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
@@ -31,6 +32,7 @@ from gateway.alerts.settings import TextSettings
 from gateway.api.settings import HttpSettings
 from gateway.campaigns.settings import CampaignSettings
 from gateway.config import GatewayConfig
+from gateway.console.settings import ConsoleSettings
 from gateway.dispatch import settings as dispatch
 from gateway.dispatch.hours import DaytimeWindow
 from gateway.dispatch.ratelimit import ModemLimits
@@ -49,6 +51,7 @@ EXAMPLE = "systemd/gateway.example.toml"
 _PORT, _DISPATCH, _TEXT = PortSettings(device=""), DispatchSettings(), TextSettings()
 _HTTP, _DATABASE, _HOURS = HttpSettings(), DatabaseSettings(), DaytimeWindow()
 _REGISTRY, _CAMPAIGNS, _INBOX, _CONFIG = RegistrySettings(), CampaignSettings(), InboxSettings(), GatewayConfig()
+_CONSOLE = ConsoleSettings()
 
 
 PriorityName = Literal["alert", "operational", "reminder"]
@@ -112,6 +115,20 @@ class HttpSection(_Section):
     port: int = Field(_HTTP.port, ge=0, le=65535)
     require_tokens: bool = _HTTP.require_tokens
     max_body_bytes: int = Field(_HTTP.max_body_bytes, ge=1024)
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: list(_HTTP.trusted_proxies),
+        description="reverse proxies (IP addresses) whose X-Forwarded-Proto/-For headers are believed",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_address(item)
+            except ValueError:
+                raise ValueError(f"« {item} » n'est pas une adresse IP (par exemple « 127.0.0.1 »)") from None
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> HttpSection:
@@ -119,7 +136,7 @@ class HttpSection(_Section):
         return self
 
     def build(self) -> HttpSettings:
-        return HttpSettings(**self.model_dump())
+        return HttpSettings(**{**self.model_dump(), "trusted_proxies": tuple(self.trusted_proxies)})
 
 
 class DispatchSection(_Section):
@@ -238,6 +255,15 @@ class InboxSection(_Section):
         return InboxSettings(timedelta(minutes=self.incomplete_after_minutes))
 
 
+class ConsoleSection(_Section):
+    idle_timeout_hours: float = Field(
+        _CONSOLE.idle_timeout / timedelta(hours=1), gt=0, le=24 * 7, description="a console session ends after this"
+    )
+
+    def build(self) -> ConsoleSettings:
+        return ConsoleSettings(timedelta(hours=self.idle_timeout_hours))
+
+
 class LoggingSection(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -261,6 +287,7 @@ class Settings(BaseSettings):
     registry: RegistrySection = RegistrySection()
     campaigns: CampaignSection = CampaignSection()
     inbox: InboxSection = InboxSection()
+    console: ConsoleSection = ConsoleSection()
     logging: LoggingSection = LoggingSection()
 
     @model_validator(mode="after")
@@ -304,6 +331,7 @@ class Settings(BaseSettings):
             registry=self.registry.build(),
             campaigns=self.campaigns.build(),
             inbox=self.inbox.build(),
+            console=self.console.build(),
             log_level=self.logging.level,
         )
 

@@ -13,6 +13,7 @@ from gateway.api.context import ApiContext
 from gateway.api.errors import install_handlers
 from gateway.api.limits import BodyLimits
 from gateway.api.routes import alerts, health, members, messages, observe, reference
+from gateway.console.app import create_console
 
 TITLE = "Passerelle SMS Vigicommerce"
 VERSION = "1.0.0"
@@ -38,6 +39,7 @@ def create_app(context: ApiContext) -> FastAPI:
     )
     for module in (alerts, messages, members, reference, observe, health):
         app.include_router(module.router)
+    app.mount("/console", create_console(context), name="console")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -20,6 +20,9 @@ JSON = "application/json"
 CAP = ("application/cap+xml", "application/xml", "text/xml")
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The web console's pages post HTML forms (gateway.console).
+CONSOLE_PREFIX = "/console/"
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Which media types each (method, path) takes; every other request with a body takes JSON.
 ACCEPTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/alerts"): (JSON, *CAP),
@@ -88,7 +91,7 @@ class BodyLimits:
         body = b"".join(chunks)
         if body:
             media = headers.get("content-type", "").split(";")[0].strip().lower()
-            accepted = ACCEPTED.get((scope["method"], path), (JSON,))
+            accepted = ACCEPTED.get((scope["method"], path)) or (FORMS if path.startswith(CONSOLE_PREFIX) else (JSON,))
             if media not in accepted:
                 await self._refuse(
                     send,

@@ -82,6 +82,11 @@ class ApiServer:
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
             limit_concurrency=MAX_CONNECTIONS,
             server_header=False,
+            # X-Forwarded-Proto/-For only from the configured reverse proxies (uvicorn's default trusts 127.0.0.1):
+            # the console marks its cookies Secure when the request came over HTTPS, and throttles sign-ins by the
+            # real client address.
+            proxy_headers=bool(self.http.trusted_proxies),
+            forwarded_allow_ips=list(self.http.trusted_proxies),
         )
         self._server = uvicorn.Server(config)
         sockets = [self._socket]

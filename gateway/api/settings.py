@@ -19,7 +19,8 @@ def is_loopback(host: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class HttpSettings:
     """``host``/``port``: where the API listens; ``require_tokens``: every request needs a bearer token;
-    ``max_body_bytes``: the largest request body accepted.
+    ``max_body_bytes``: the largest request body accepted; ``trusted_proxies``: addresses of a reverse proxy
+    (terminating TLS) whose ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are believed, none by default.
 
     Listening beyond the loopback without tokens is refused here, so that ``config check`` and the daemon's
     start refuse it with the same message."""
@@ -28,6 +29,7 @@ class HttpSettings:
     port: int = 8080
     require_tokens: bool = True
     max_body_bytes: int = 256 * 1024
+    trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.require_tokens and not is_loopback(self.host):

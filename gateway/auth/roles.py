@@ -21,6 +21,7 @@ class Permission(StrEnum):
     READ = "read"
     SEND = "send"
     MANAGE_MEMBERS = "manage_members"
+    ADMINISTER = "administer"  # tokens and console accounts
 
 
 # Every role reads: an alerting program must follow the progress of its own alerts.

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gateway.cli import alerts, audit, backup, campaigns, inbox, members, modems, reference, tokens
+from gateway.cli import alerts, audit, backup, campaigns, inbox, members, modems, reference, tokens, users
 from gateway.cli.common import DATA_DIR, ConfigOption, JsonOption, database, domain_errors, fail, out
 from gateway.cli.loader import config_app, load
 
@@ -27,6 +27,7 @@ app.command("inbox")(inbox.inbox)
 app.command("modems")(modems.modems)
 app.command("audit")(audit.audit)
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(users.app, name="users")
 app.command("zones")(reference.zones)
 app.command("streets")(reference.streets)
 app.command("categories")(reference.categories)

@@ -36,9 +36,7 @@ def looks_like_stop(text: str) -> bool:
     return any(w.startswith(_ANYWHERE) for w in words) or bool(words and words[0].startswith(_FIRST))
 
 
-def should_forward(
-    sender: str, *, enabled: bool, duty_numbers: Collection[str], sender_is_member: bool
-) -> bool:
+def should_forward(sender: str, *, enabled: bool, duty_numbers: Collection[str], sender_is_member: bool) -> bool:
     """Whether a reply from ``sender`` is pushed to the duty numbers (see the module)."""
     return enabled and bool(duty_numbers) and sender_is_member and sender not in duty_numbers
 

@@ -89,7 +89,9 @@ class TextInfo:
 
     ``text`` is the text after the policy (folded or not); ``length`` counts encoded units:
     septets for gsm7 (extension characters count 2), UTF-16 code units for ucs2;
-    ``ucs2_forced_by`` lists, once each and in order, the characters that are not GSM 03.38.
+    ``ucs2_forced_by`` lists, once each and in order, the characters that are not GSM 03.38;
+    ``folded`` lists, once each and in order, what folding changed (``("’", "'")``), empty when the text
+    goes exact, so that a preview can show it.
     """
 
     text: str
@@ -97,6 +99,7 @@ class TextInfo:
     segments: int
     ucs2_forced_by: tuple[str, ...]
     length: int
+    folded: tuple[tuple[str, str], ...] = ()
 
 
 def fold_gsm(text: str) -> str:
@@ -123,15 +126,31 @@ def _count_parts(costs: list[int], single: int, multi: int) -> int:
     return parts
 
 
+def folding(text: str) -> tuple[tuple[str, str], ...]:
+    """What ``fold_gsm`` would change in ``text``: (character, replacement) pairs, once each, in order."""
+    return tuple(dict.fromkeys((c, _FOLD[c]) for c in text if c in _FOLD))
+
+
 def analyse(text: str, policy: Policy = "exact") -> TextInfo:
-    """Encoding, segment count (3GPP TS 23.040) and offending characters for ``text`` under ``policy``."""
-    if policy == "gsm-folded":
-        text = fold_gsm(text)
-    elif policy != "exact":
+    """Encoding, segment count (3GPP TS 23.040) and offending characters for ``text`` under ``policy``.
+
+    ``gsm-folded`` folds only when it helps: when the folded text fits GSM 03.38. A text that needs UCS-2
+    anyway (an emoji, a Greek letter) goes exact, since folding would lose its exact wording for nothing.
+    """
+    if policy not in ("exact", "gsm-folded"):
         raise ValueError(f"unknown text policy {policy!r}")
+    if policy == "gsm-folded":
+        folded = fold_gsm(text)
+        if all(is_gsm7(c) for c in folded):
+            return _measure(folded, folding(text))
+    return _measure(text, ())
+
+
+def _measure(text: str, folded: tuple[tuple[str, str], ...]) -> TextInfo:
     forced = tuple(dict.fromkeys(c for c in text if not is_gsm7(c)))
     if not forced:
         septets = [2 if c in _EXTENDED and c not in _BASIC else 1 for c in text]
-        return TextInfo(text, "gsm7", _count_parts(septets, GSM7_SINGLE_PART, GSM7_MULTI_PART), (), sum(septets))
+        parts = _count_parts(septets, GSM7_SINGLE_PART, GSM7_MULTI_PART)
+        return TextInfo(text, "gsm7", parts, (), sum(septets), folded)
     units = [2 if ord(c) > 0xFFFF else 1 for c in text]
     return TextInfo(text, "ucs2", _count_parts(units, UCS2_SINGLE_PART, UCS2_MULTI_PART), forced, sum(units))

@@ -38,6 +38,7 @@ from gateway.dispatch.hours import DaytimeWindow
 from gateway.dispatch.ratelimit import ModemLimits
 from gateway.dispatch.settings import DispatchSettings, ModemSettings, SimBudget
 from gateway.inbox.settings import InboxSettings
+from gateway.printable import printable
 from gateway.redact import MASK, mask_passwords
 from gateway.registry.phones import FICTION_BLOCK
 from gateway.registry.settings import RegistrySettings
@@ -191,6 +192,14 @@ class TextSection(_Section):
     def _read_templates(self) -> TextSection:
         self._templates = load_templates(self.templates_file)
         return self
+
+    @field_validator(
+        "template", "signature", "exercise_prefix_fr", "exercise_prefix_en", "test_prefix_fr", "test_prefix_en"
+    )
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        # These go into every alert: the same rule as the texts operators type (gateway.printable).
+        return printable(value)
 
     def build(self) -> TextSettings:
         return TextSettings(**self.model_dump(), templates=self._templates)

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from simulator import jsontext
 from simulator.client import SimulatorClient
 from simulator.commands import sms_events
 from simulator.config import ModemConfig, RuntimeDelays, SimConfig
@@ -48,7 +49,7 @@ class EventLog:
             path.parent.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, default=str)
+        line = jsontext.dumps(record)
         with self._lock:
             self._records.append(record)
             if self._path is not None:

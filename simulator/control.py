@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from simulator import jsontext
 from simulator.config import OUTCOMES
 from simulator.errors import SimulatorError
 from simulator.faults import FaultError
@@ -50,7 +51,7 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("control: " + format, *args)
 
     def _reply(self, status: int, payload: Any) -> None:
-        body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+        body = jsontext.dumps(payload).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))

@@ -94,10 +94,14 @@ def test_sigkill_during_drain_loses_nothing(tmp_path: Path) -> None:
             daemon = start_daemon(config, log)
             try:
                 if kills < KILLS:
-                    # Kill somewhere in the drain: once this run sends (start-up takes longer on a loaded
-                    # machine, and a kill before the first claim would test nothing), then up to two batches in.
-                    wait_started(log, starts + 1, deadline)
-                    time.sleep(rng.uniform(0.05, 0.3))
+                    # Kill somewhere in the drain: once this run has delivered a message (start-up takes longer on
+                    # a loaded machine, and a kill before the first claim would test nothing; "gateway started" is
+                    # not enough: the modems still open after it), then up to two batches in.
+                    delivered = len(sim.handsets.received())
+                    while len(sim.handsets.received()) == delivered:
+                        assert daemon.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")
+                        time.sleep(0.01)
+                    time.sleep(rng.uniform(0.0, 0.3))
                     daemon.send_signal(signal.SIGKILL)
                     daemon.wait(timeout=10)
                     kills += 1

@@ -11,6 +11,7 @@ from drivers.text import GSM7_MULTI_PART, GSM7_SINGLE_PART, UCS2_MULTI_PART, UCS
 from gateway.alerts.errors import InvalidAlertError, TextTooLongError
 from gateway.alerts.models import AlertStatus
 from gateway.alerts.settings import TextSettings
+from gateway.printable import printable
 
 _PLACEHOLDER = re.compile(r"\{(fr|en)\}")
 
@@ -24,6 +25,7 @@ class ComposedText:
     segments: int
     length: int
     ucs2_forced_by: tuple[str, ...]
+    folded: tuple[tuple[str, str], ...] = ()  # what GSM folding changed, for the preview
 
 
 def join_languages(text_fr: str, text_en: str, template: str) -> str:
@@ -44,13 +46,17 @@ def _capacity(segments: int, encoding: str) -> int:
     return UCS2_SINGLE_PART if segments == 1 else segments * UCS2_MULTI_PART
 
 
-def check_length(text: str, settings: TextSettings) -> ComposedText:
-    """Apply the text policy and count segments; raise :class:`TextTooLongError` above ``max_segments``."""
-    info = analyse(text, settings.policy)
+def check_length(text: str, settings: TextSettings, field: str = "text") -> ComposedText:
+    """Check the text is printable (``gateway.printable``, CR/CRLF made LF), apply the text policy and count
+    segments; raise :class:`UnprintableTextError` or :class:`TextTooLongError` above ``max_segments``.
+
+    Every text that goes to a phone (alerts, operational messages, campaigns, STOP confirmations) passes here.
+    """
+    info = analyse(printable(text, field), settings.policy)
     if info.segments > settings.max_segments:
         excess = info.length - _capacity(settings.max_segments, info.encoding)
         raise TextTooLongError(info.segments, settings.max_segments, info.encoding, excess, info.ucs2_forced_by)
-    return ComposedText(info.text, info.encoding, info.segments, info.length, info.ucs2_forced_by)
+    return ComposedText(info.text, info.encoding, info.segments, info.length, info.ucs2_forced_by, info.folded)
 
 
 def compose(text_fr: str, text_en: str, *, status: AlertStatus, settings: TextSettings) -> ComposedText:
@@ -59,7 +65,7 @@ def compose(text_fr: str, text_en: str, *, status: AlertStatus, settings: TextSe
     so that no member mistakes it for a real alert, whichever language they read; the signature comes first,
     so that the member knows who writes before reading on (a text from an unknown number may pass for a scam).
     """
-    fr, en = text_fr.strip(), text_en.strip()
+    fr, en = printable(text_fr, "text_fr").strip(), printable(text_en, "text_en").strip()
     if not fr:
         raise InvalidAlertError("texte français manquant ; une alerte a toujours un texte en français")
     prefixes = {

@@ -48,6 +48,7 @@ def preview_alert(
         text=text.text,
         length=text.length,
         ucs2_forced_by=text.ucs2_forced_by,
+        folded=text.folded,
     )
 
 

@@ -73,6 +73,7 @@ class Preview:
     text: str
     length: int
     ucs2_forced_by: tuple[str, ...]
+    folded: tuple[tuple[str, str], ...] = ()  # (character, replacement) the GSM folding changed
 
     @property
     def total_segments(self) -> int:

@@ -27,6 +27,7 @@ from gateway.alerts.errors import (
 from gateway.api.context import ErrorCounter
 from gateway.auth.tokens import AuthError
 from gateway.outbox.errors import OutboxError
+from gateway.printable import UnprintableTextError
 from gateway.registry.errors import (
     AmbiguousMemberError,
     InvalidPhoneError,
@@ -91,6 +92,7 @@ DESCRIPTIONS = {
 }
 
 _PYDANTIC_FR = {
+    "string_pattern_mismatch": "format non permis",
     "missing": "champ obligatoire manquant",
     "extra_forbidden": "champ inconnu (vérifiez son orthographe)",
     "string_type": "une chaîne de caractères est attendue",
@@ -125,8 +127,8 @@ def _validation_message(item: Mapping[str, Any]) -> str:
         return f"trop court (au moins {ctx.get('min_length', '?')})"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         return f"valeur hors limites ({item.get('msg', '')})"
-    if kind == "string_pattern_mismatch":
-        return "format non permis"
+    if kind == "value_error" and "error" in ctx:  # our own validators' French message (unprintable text ...)
+        return str(ctx["error"])
     if kind in ("enum", "literal_error") and "expected" in ctx:
         return f"valeur non permise ; valeurs possibles : {ctx['expected']}"
     return _PYDANTIC_FR.get(kind, f"valeur refusée ({item.get('msg', kind)})")
@@ -151,6 +153,7 @@ def domain_error(exc: Exception, request: Request) -> tuple[int, str, str | None
         (InvalidPhoneError, 422, "invalid_phone", "recipients" if path.startswith("/messages") else "phones"),
         (MemberNotFoundError, 404, "member_not_found", None),
         (InvalidTransitionError, 409, "invalid_transition", None),
+        (UnprintableTextError, 422, "unprintable_text", None),
     ]
     if isinstance(exc, InvalidSirenError):
         table.insert(0, (InvalidSirenError, 422, f"invalid_{exc.kind.lower()}", exc.kind.lower()))
@@ -162,7 +165,7 @@ def domain_error(exc: Exception, request: Request) -> tuple[int, str, str | None
         return 404, "alert_not_found", None
     for kind, status, code, field in table:
         if isinstance(exc, kind):
-            return status, code, field
+            return status, code, field or getattr(exc, "field", None)
     if isinstance(exc, AlertError):
         return 422, "invalid_alert", None
     return 422, "invalid_input", None
@@ -208,7 +211,7 @@ def install_handlers(app: FastAPI, counter: ErrorCounter) -> None:
         status, code, field = domain_error(exc, request)
         return render(status, code, str(exc), field)
 
-    for kind in (AlertError, RegistryError, AuthError, OutboxError):
+    for kind in (AlertError, RegistryError, AuthError, OutboxError, UnprintableTextError):
         app.add_exception_handler(kind, _domain)
 
     @app.exception_handler(StorageError)

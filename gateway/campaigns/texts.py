@@ -7,6 +7,7 @@ from datetime import date
 from gateway.alerts.compose import check_length, join_languages
 from gateway.alerts.errors import TextTooLongError
 from gateway.alerts.settings import TextSettings
+from gateway.printable import UnprintableTextError, printable
 
 
 def _d(day: date) -> str:
@@ -14,10 +15,11 @@ def _d(day: date) -> str:
 
 
 def reminder_text(name: str, expires_on: date, settings: TextSettings) -> str:
-    """The reminder for one member; without the name if a long name would exceed the segment limit."""
+    """The reminder for one member; without the name if a long name would exceed the segment limit, or if the
+    name holds a character no phone may receive (a register imported from a spreadsheet may carry one)."""
     try:
         return _reminder(name, expires_on, settings)
-    except TextTooLongError:
+    except (TextTooLongError, UnprintableTextError):
         return _reminder("votre commerce", expires_on, settings)
 
 
@@ -43,4 +45,10 @@ def reregistration_text(window_from: date, window_to: date, settings: TextSettin
         f"Vigicommerce: your registration for SMS alerts is ending. The CCISM re-registration window runs "
         f"from {_d(window_from)} to {_d(window_to)}. Contact the CCISM to stay registered."
     )
+    return check_length(join_languages(fr, en, settings.template), settings).text
+
+
+def custom_text(text_fr: str, text_en: str, settings: TextSettings) -> str:
+    """A campaign text the CCISM wrote (French, English optional), checked field by field like an alert's."""
+    fr, en = printable(text_fr, "text_fr").strip(), printable(text_en, "text_en").strip()
     return check_length(join_languages(fr, en, settings.template), settings).text

@@ -129,7 +129,12 @@ def build_request(  # noqa: PLR0917 - mirrors the command's options
 
 
 def preview_dict(preview: Preview) -> dict[str, Any]:
-    return {**asdict(preview), "ucs2_forced_by": list(preview.ucs2_forced_by), "total_segments": preview.total_segments}
+    return {
+        **asdict(preview),
+        "ucs2_forced_by": list(preview.ucs2_forced_by),
+        "folded": [{"original": a, "replacement": b} for a, b in preview.folded],
+        "total_segments": preview.total_segments,
+    }
 
 
 def show_preview(request: AlertRequest, preview: Preview, console: Console) -> None:
@@ -149,6 +154,9 @@ def show_preview(request: AlertRequest, preview: Preview, console: Console) -> N
             f"  [yellow]les caractères {escape(chars)} imposent l'UCS-2[/yellow] : remplacez-les pour "
             "tenir 160 caractères par SMS au lieu de 70"
         )
+    if preview.folded:
+        changes = ", ".join(f"{a!r} -> {b!r}" for a, b in preview.folded)
+        console.print(f"  repli GSM (texte envoyé en 7 bits) : {escape(changes)}")
     console.rule("texte exact")
     console.print(escape(preview.text), soft_wrap=True, highlight=False)
     console.rule()

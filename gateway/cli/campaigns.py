@@ -67,9 +67,8 @@ def reregistration(  # noqa: PLR0917 - typer declares options as parameters
 ) -> None:
     """Annonce la période de réinscription par SMS (en journée) aux adhérents dont l'inscription prend fin
     dans la période donnée."""
-    from gateway.alerts.compose import check_length, join_languages  # noqa: PLC0415
     from gateway.campaigns.reregistration import launch_reregistration  # noqa: PLC0415
-    from gateway.campaigns.texts import reregistration_text  # noqa: PLC0415
+    from gateway.campaigns.texts import custom_text, reregistration_text  # noqa: PLC0415
 
     settings = load(config)
     first, last = parse_day(ends_from, "--from"), parse_day(ends_to, "--to")
@@ -85,11 +84,7 @@ def reregistration(  # noqa: PLR0917 - typer declares options as parameters
     if en and not fr:
         fail("[red]Erreur[/red] : --en demande aussi --fr (le texte français est obligatoire).")
     with domain_errors():
-        text = (
-            check_length(join_languages(fr.strip(), en.strip(), settings.text.template), settings.text).text
-            if fr
-            else reregistration_text(opens, closes, settings.text)
-        )
+        text = custom_text(fr, en, settings.text) if fr else reregistration_text(opens, closes, settings.text)
     with database(settings) as engine, domain_errors():
         shown = err if as_json else out
         shown.print(

@@ -49,6 +49,8 @@ YesOption = Annotated[bool, typer.Option("--yes", "-y", help="ne pas demander de
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=100_000, help="nombre maximal de lignes")]
 
 
+# How the CLI names the text fields of the domain, in error messages.
+CLI_FIELDS = {"text_fr": "--fr", "text_en": "--en"}
 # French operators answer "o"/"oui"; English habits ("y") are accepted too.
 YES_WORDS = frozenset({"o", "oui", "y", "yes"})
 
@@ -196,6 +198,7 @@ def domain_errors() -> Iterator[None]:
     from gateway.alerts.errors import AlertError, AlertNotFoundError  # noqa: PLC0415
     from gateway.audit.log import AuditError  # noqa: PLC0415
     from gateway.campaigns.errors import CampaignError  # noqa: PLC0415
+    from gateway.printable import UnprintableTextError  # noqa: PLC0415
     from gateway.registry.errors import (  # noqa: PLC0415
         AmbiguousMemberError,
         InvalidTransitionError,
@@ -206,6 +209,9 @@ def domain_errors() -> Iterator[None]:
 
     try:
         yield
+    except UnprintableTextError as exc:
+        where = CLI_FIELDS.get(exc.field or "", "le texte")
+        fail(f"[red]Texte refusé[/red] ({where}) : {escape(str(exc))}.")
     except AlertNotFoundError as exc:
         fail(f"[red]Erreur[/red] : {escape(str(exc))} ; « vigicommerce alert list » montre les alertes.")
     except MemberNotFoundError as exc:

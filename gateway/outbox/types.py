@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gateway.outbox.errors import InvalidMessage
 from gateway.outbox.models import Priority
 from gateway.outbox.states import MessageState
+from gateway.printable import UnprintableTextError, printable
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
@@ -36,6 +37,12 @@ class NewMessage:
             raise InvalidMessage(f"recipient {self.recipient!r} is not an E.164 number (+33639980001)")
         if not self.text:
             raise InvalidMessage("empty text")
+        try:
+            printable(self.text)  # the last line of defence: every entry checked already (gateway.printable)
+        except UnprintableTextError as exc:
+            raise InvalidMessage(f"text not sendable: {exc}") from exc
+        if "\r" in self.text:
+            raise InvalidMessage("text with CR: entries turn CR and CRLF into LF (gateway.printable)")
         for name in ("not_before", "expires_at"):
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:

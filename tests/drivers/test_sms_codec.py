@@ -8,7 +8,8 @@ from gsmmodem.pdu import decodeSmsPdu
 from drivers.base import DeliveryReport, IncomingSms, MessagePart, utf16_text
 from drivers.errors import InvalidMessage
 from drivers.sms_codec import decode_received, encode_submit
-from simulator.pdu import Concat, encode_deliver
+from drivers.text import analyse
+from simulator.pdu import Concat, decode_submit, encode_deliver, tpdu_length
 
 NUMBER = "+33639980001"
 
@@ -33,6 +34,32 @@ def test_status_report_flag_off_and_smsc_override() -> None:
 def test_non_bmp_text_is_sent_as_utf16() -> None:
     [pdu] = encode_submit(NUMBER, "Alerte 😀", concat_reference=1, smsc=None, status_report=True)
     assert "D83DDE00" in pdu.hex
+
+
+def test_smsc_override_gives_the_tpdu_length_without_the_smsc_field() -> None:
+    # python-gsmmodem counts the SMSC field into the length: AT+CMGS=<wrong> and the modem answers 304.
+    [pdu] = encode_submit(NUMBER, "Vol", concat_reference=1, smsc="+33639980099", status_report=True)
+    assert pdu.tpdu_length == decode_submit(pdu.hex).tpdu_length == tpdu_length(pdu.hex)
+
+
+@pytest.mark.parametrize("before", [64, 65, 66, 67, 130, 131, 132, 133])
+def test_ucs2_segments_never_split_a_surrogate_pair(before: int) -> None:
+    text = "ж" * before + "😀" + "ж" * 80
+    pdus = encode_submit(NUMBER, text, concat_reference=200, smsc="+33639980099", status_report=True)
+    parts = [decode_submit(p.hex) for p in pdus]
+    assert all(p.tpdu_length == pdu.tpdu_length for p, pdu in zip(parts, pdus, strict=True))
+    assert [p.concat.sequence for p in parts if p.concat] == list(range(1, len(parts) + 1))
+    assert {p.concat.reference for p in parts if p.concat} == {200}
+    for part in parts:  # each segment holds whole characters: no lone half at either end
+        assert part.text.encode("utf-16-be", "surrogatepass").decode("utf-16-be") == part.text
+    assert "".join(p.text for p in parts) == text
+    assert len(pdus) == analyse(text).segments  # the count shown in previews is the count sent
+
+
+def test_same_reference_gives_the_same_pdus() -> None:
+    # Missing segments are resent with the concatenation reference of the first try: the PDUs must not change.
+    first = encode_submit(NUMBER, "é" * 200, concat_reference=77, smsc=None, status_report=True)
+    assert encode_submit(NUMBER, "é" * 200, concat_reference=77, smsc=None, status_report=True) == first
 
 
 def test_multipart_has_one_pdu_per_segment() -> None:

@@ -52,6 +52,21 @@ def test_gsm_folded_keeps_gsm_accents_and_folds_the_rest() -> None:
     assert info.ucs2_forced_by == ()
 
 
+def test_folding_is_listed_pair_by_pair() -> None:
+    info = analyse("l’été « chaud » – l’an", "gsm-folded")
+    assert info.folded == (("’", "'"), ("«", '"'), ("»", '"'), ("–", "-"))
+    assert analyse("l’été", "exact").folded == ()
+    assert analyse("plain text", "gsm-folded").folded == ()
+
+
+def test_gsm_folded_sends_exact_when_ucs2_is_needed_anyway() -> None:
+    # Folding « » and ê gains nothing once the emoji forces UCS-2, and loses the exact wording.
+    text = "« Vol » à la forêt 🚨"
+    info = analyse(text, "gsm-folded")
+    assert (info.text, info.encoding, info.folded) == (text, "ucs2", ())
+    assert info == analyse(text, "exact")
+
+
 def test_fold_leaves_meaningful_non_gsm_characters_for_ucs2() -> None:
     info = analyse("Ξ ok ж", "gsm-folded")
     assert info.encoding == "ucs2"
@@ -76,5 +91,15 @@ _bmp_text = st.text(alphabet=st.sampled_from(list("abcXYZ 019,.'éèàùÇ€[]{
 @given(_bmp_text)
 def test_segment_count_matches_the_pdus_actually_built(text: str) -> None:
     info = analyse(text)
+    pdus = encode_submit("+33639980001", info.text, concat_reference=7, smsc=None, status_report=True)
+    assert len(pdus) == info.segments
+
+
+_astral_text = st.text(alphabet=st.sampled_from(list("ab é€\n") + list("ж’😀🚨")), max_size=400)
+
+
+@given(_astral_text, st.sampled_from(["exact", "gsm-folded"]))
+def test_segment_count_matches_the_pdus_with_emojis_too(text: str, policy: str) -> None:
+    info = analyse(text, policy)  # type: ignore[arg-type]
     pdus = encode_submit("+33639980001", info.text, concat_reference=7, smsc=None, status_report=True)
     assert len(pdus) == info.segments

@@ -96,6 +96,8 @@ def test_bad_input_exits_2_with_a_clear_message_and_writes_nothing(cli: Cli) -> 
         (["--fr", TEXT, "--all", "--ref", "1", "--yes"], "--ref ne sert"),
         (["--fr", "   ", "--all", "--yes"], "texte français manquant"),
         (["--fr", TEXT, "--all", "--status", "bogus", "--yes"], "bogus"),
+        (["--fr", "Vol\x07nul", "--all", "--yes"], "(--fr) : caractère interdit en position 4 : U+0007 BEL"),
+        (["--fr", TEXT, "--en", "Theft \u202eyelsew", "--all", "--yes"], "(--en) : caractère interdit en position 7"),
     ]
     for args, message in cases:
         result = cli.run(["alert", "send", *args])
@@ -185,6 +187,14 @@ def test_watch_progress_reads_until_nothing_is_left() -> None:
     assert final.sent == 10
     assert sleeps == [0.5, 0.5, 0.5]
     assert "100%" in screen.getvalue()
+
+
+def test_preview_lists_what_gsm_folding_changed(cli: Cli) -> None:
+    result = cli.run(["alert", "preview", "--fr", "« Vol » à l’étalage", "--all"])
+    assert result.exit_code == 0, result.output
+    assert "repli GSM (texte envoyé en 7 bits) : '«' -> '\"', '»' -> '\"', '’' -> \"'\"" in result.stdout
+    data = json.loads(cli.run(["alert", "preview", "--fr", "« Vol » 🚨", "--all", "--json"]).stdout)
+    assert (data["encoding"], data["text"], data["folded"]) == ("ucs2", "« Vol » 🚨", [])
 
 
 def test_targets_by_the_names_people_use(cli: Cli) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from gateway.alerts.compose import compose, join_languages
+from gateway.alerts.compose import check_length, compose, join_languages
 from gateway.alerts.errors import InvalidAlertError, TextTooLongError
 from gateway.alerts.models import AlertStatus
 from gateway.alerts.settings import TextSettings
+from gateway.campaigns.texts import custom_text, reminder_text
+from gateway.printable import UnprintableTextError
 
 # Without the signature, so that each test reads the part it checks; the signature is tested in test_templates.
 TEXT = TextSettings(signature="")
@@ -79,3 +83,37 @@ def test_exactly_at_the_limit_is_accepted() -> None:
 def test_empty_french_text_is_refused() -> None:
     with pytest.raises(InvalidAlertError):
         compose("   ", "English only", status=AlertStatus.ACTUAL, settings=TEXT)
+
+
+def test_unprintable_characters_are_refused_per_field() -> None:
+    with pytest.raises(UnprintableTextError) as caught:
+        compose("Vol", "Theft\x1b[0m", status=AlertStatus.ACTUAL, settings=TEXT)
+    assert (caught.value.field, caught.value.position, caught.value.char) == ("text_en", 6, "\x1b")
+    with pytest.raises(UnprintableTextError):
+        check_length("Panne\u2066", TEXT)
+
+
+def test_crlf_becomes_lf_before_counting() -> None:
+    got = compose("Vol\r\nrue Kennedy", "", status=AlertStatus.ACTUAL, settings=TEXT)
+    assert got.text == "Vol\nrue Kennedy" and got.length == 15
+
+
+def test_folding_only_when_the_result_fits_gsm7_and_the_changes_are_listed() -> None:
+    folded = compose("« Vol » à l’étalage", "", status=AlertStatus.ACTUAL, settings=TEXT)
+    assert (folded.encoding, folded.text) == ("gsm7", '" Vol " à l\'étalage')
+    assert folded.folded == (("«", '"'), ("»", '"'), ("’", "'"))
+    # An emoji needs UCS-2 whatever is folded: the text goes exact, accents and quotes kept.
+    exact = compose("« Vol » à l’étalage, forêt 🚨", "", status=AlertStatus.ACTUAL, settings=TEXT)
+    assert (exact.encoding, exact.text, exact.folded) == ("ucs2", "« Vol » à l’étalage, forêt 🚨", ())
+
+
+def test_a_campaign_text_follows_the_same_rule() -> None:
+    with pytest.raises(UnprintableTextError) as caught:
+        custom_text("Réinscription", "Re-registration\x85", TEXT)
+    assert caught.value.field == "text_en"
+    assert custom_text("Réinscriptions ouvertes – CCISM", "", TEXT) == "Réinscriptions ouvertes - CCISM"
+
+
+def test_a_member_name_with_a_control_character_is_left_out_of_the_reminder() -> None:
+    text = reminder_text("Bijoux\x07Caraïbes", date(2027, 1, 31), TEXT)
+    assert "votre commerce" in text and "\x07" not in text

@@ -81,6 +81,10 @@ def test_enqueue_in_callers_transaction_notifies_after_commit(outbox: Outbox, en
         NewMessage(recipient=NUMBERS[0], text=""),
         NewMessage(recipient=NUMBERS[0], text="x", expires_at=datetime(2025, 1, 1)),
         NewMessage(recipient=NUMBERS[0], text="x", not_before=T0, expires_at=T0),
+        # The last line of defence: every entry already refuses these (gateway.printable).
+        NewMessage(recipient=NUMBERS[0], text="Vol\x00nul"),
+        NewMessage(recipient=NUMBERS[0], text="Vol\u202e"),
+        NewMessage(recipient=NUMBERS[0], text="Vol\r\nnul"),  # entries make CRLF into LF first
     ],
 )
 def test_enqueue_refuses_invalid_messages(outbox: Outbox, bad: NewMessage) -> None:

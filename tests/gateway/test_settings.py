@@ -144,3 +144,9 @@ def test_the_configuration_reads_the_templates_file_and_refuses_a_broken_one(tmp
     with pytest.raises(ConfigError) as caught:
         load_config(config)
     assert "text.templates_file" in str(caught.value) and "incendie" in str(caught.value)
+
+
+def test_template_with_a_control_character_is_refused(tmp_path: Path) -> None:
+    text = '[text]\ntemplate = "{fr}\\u001b{en}"\n'
+    with pytest.raises(ConfigError, match=r"text\.template : caractère interdit en position 5 : U\+001B ESC"):
+        load_settings(write(tmp_path, text))

@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-from gsmmodem.pdu import decodeSmsPdu
+from gsmmodem.pdu import decodeSmsPdu, encodeSmsSubmitPdu
 
+from drivers.sms_codec import _utf16_units
 from simulator.app import Simulator
 from simulator.client import ControlError
 from simulator.testing import AtTerminal, submit_pdu
@@ -48,6 +49,23 @@ def test_submit_reaches_handset_and_log(simulator: Simulator, term: AtTerminal) 
     assert (submit["result"], submit["message_reference"], submit["modem"]) == ("ok", 0, "modem0")
     lines = Path(simulator.config.submit_log or "").read_text().splitlines()
     assert json.loads(lines[0])["destination"] == "+33639980001"
+
+
+def test_an_emoji_split_across_two_ucs2_segments_is_joined(simulator: Simulator, term: AtTerminal) -> None:
+    # python-gsmmodem cuts UCS-2 every 67 units, here between the two halves of the emoji: the simulator used to
+    # crash writing the half to its JSONL log, and the submit never got its answer.
+    text = "ж" * 66 + "😀" + "ж" * 70
+    for pdu in encodeSmsSubmitPdu("+33639980001", _utf16_units(text), reference=5):
+        term.write(f"AT+CMGS={pdu.tpduLength}\r".encode())
+        term.read_until(rb"> ")
+        term.write(str(pdu).encode() + b"\x1a")
+        assert term.read_until(rb"\r\n(OK|\+CMS ERROR: \d+)\r\n").endswith(b"OK\r\n")
+    client = simulator.client
+    assert [(m["text"], m["segments"]) for m in client.handsets("+33639980001")] == [(text, 3)]
+    segments = [s["text"] for s in client.submits()]
+    assert segments[0].endswith("\ud83d") and segments[1].startswith("\ude00")  # the halves, as sent
+    records = [json.loads(line) for line in Path(simulator.config.submit_log or "").read_text().splitlines()]
+    assert [r["text"] for r in records if r["event"] == "submit"] == segments
 
 
 def test_cms_error_once_then_always(simulator: Simulator, term: AtTerminal) -> None:

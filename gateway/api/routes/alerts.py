@@ -19,7 +19,7 @@ from gateway.api.cap import CapAlert, CapError, parse_cap
 from gateway.api.context import ApiContext
 from gateway.api.errors import ApiError, responses
 from gateway.api.limits import CAP
-from gateway.api.schemas import MAX_ID, Long, Message, Ref, StrictModel
+from gateway.api.schemas import MAX_ID, Message, OptionalMessage, Ref, StrictModel
 from gateway.api.security import Context, Reader, Sender
 from gateway.auth.tokens import Identity
 
@@ -40,7 +40,7 @@ class AlertIn(StrictModel):
     """An alert. ``references``: the alert an update or a cancel (end of alert) refers to."""
 
     text_fr: Message
-    text_en: Long = ""
+    text_en: OptionalMessage = ""
     target: TargetIn = Field(default_factory=TargetIn)
     status: AlertStatus = AlertStatus.ACTUAL
     type: AlertType = AlertType.ALERT
@@ -58,6 +58,13 @@ class AlertAccepted(BaseModel):
     text: str
 
 
+class FoldOut(BaseModel):
+    """One character the GSM folding replaced, and what replaced it (« ’ » -> « ' »)."""
+
+    original: str
+    replacement: str
+
+
 class AlertPreviewOut(BaseModel):
     dry_run: bool = True
     members: int
@@ -68,6 +75,9 @@ class AlertPreviewOut(BaseModel):
     text: str
     length: int
     ucs2_forced_by: list[str]
+    folded: list[FoldOut] = Field(
+        default_factory=list, description="ce que le repli GSM a changé dans le texte (policy gsm-folded)"
+    )
 
 
 class ProgressOut(BaseModel):
@@ -259,6 +269,7 @@ def _submit(
             text=preview.text,
             length=preview.length,
             ucs2_forced_by=list(preview.ucs2_forced_by),
+            folded=[FoldOut(original=a, replacement=b) for a, b in preview.folded],
         )
     with context.sessions() as session:
         result = create_alert(

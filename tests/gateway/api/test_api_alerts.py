@@ -140,6 +140,18 @@ BAD: list[tuple[str, Any, int, str, str | None]] = [
     ("missing text", {"target": {"zones": ["marigot"]}}, 422, "invalid_field", "text_fr"),
     ("not an object", [1, 2], 422, "invalid_field", None),
     ("lone surrogate", None, 400, "json_invalid", None),
+    ("NUL", {"text_fr": "Vol\u0000nul", "target": {"zones": ["marigot"]}}, 422, "invalid_field", "text_fr"),
+    ("BEL", {"text_fr": "Vol\u0007", "target": {"zones": ["marigot"]}}, 422, "invalid_field", "text_fr"),
+    ("ESC", {"text_fr": "\u001b[31mVol", "target": {"zones": ["marigot"]}}, 422, "invalid_field", "text_fr"),
+    ("C1", {"text_fr": "Vol\u0085", "target": {"zones": ["marigot"]}}, 422, "invalid_field", "text_fr"),
+    ("non-character", {"text_fr": "Vol\uffff", "target": {"zones": ["marigot"]}}, 422, "invalid_field", "text_fr"),
+    (
+        "bidi override in English",
+        {"text_fr": "Vol", "text_en": "Theft \u202eteerts", "target": {"zones": ["marigot"]}},
+        422,
+        "invalid_field",
+        "text_en",
+    ),
 ]
 
 
@@ -178,6 +190,30 @@ def test_bad_idempotency_key_is_refused(api: Api) -> None:
     response = drop(api, {"text_fr": "x", "target": {"zones": ["marigot"]}}, **{"Idempotency-Key": "a" * 201})
     assert response.status_code == 422 and response.json()["error"]["field"] == "Idempotency-Key"
     assert outbox_rows(api) == 0
+
+
+def test_unprintable_text_is_named_with_its_position_and_crlf_becomes_lf(api: Api) -> None:
+    refused = drop(api, {"text_fr": "Vol\u0000nul", "target": {"zones": ["marigot"]}})
+    message = refused.json()["error"]["message"]
+    assert "position 4" in message and "U+0000 NUL" in message, message
+    accepted = drop(api, {"text_fr": "Vol\r\nrue Kennedy\rMarigot", "target": {"zones": ["marigot"]}})
+    assert accepted.status_code == 202, accepted.text
+    with api.engine.connect() as conn:
+        texts = {t for (t,) in conn.exec_driver_sql("SELECT text FROM outbox_message")}
+    assert texts == {"Vol\nrue Kennedy\nMarigot"}
+
+
+def test_preview_lists_what_gsm_folding_changed(api: Api) -> None:
+    body = drop(api, {"text_fr": "« Vol » à l’étalage", "target": {"zones": ["marigot"]}, "dry_run": True}).json()
+    assert body["encoding"] == "gsm7" and body["text"] == '" Vol " à l\'étalage'
+    assert body["folded"] == [
+        {"original": "«", "replacement": '"'},
+        {"original": "»", "replacement": '"'},
+        {"original": "’", "replacement": "'"},
+    ]
+    # With an emoji the text needs UCS-2 anyway: sent exact, nothing folded.
+    exact = drop(api, {"text_fr": "« Vol » 🚨", "target": {"zones": ["marigot"]}, "dry_run": True}).json()
+    assert (exact["encoding"], exact["text"], exact["folded"]) == ("ucs2", "« Vol » 🚨", [])
 
 
 def test_targets_by_display_names_any_case(api: Api) -> None:

@@ -88,6 +88,10 @@ EXTERNAL = (
         (cap(msg_type="Update"), 422, "references"),
         (cap(msg_type="Update", references="a,unknown,b", infos=info("fr", "x", "marigot")), 422, "references"),
         (cap(infos=info("fr", "Vol", "atlantide")), 422, "target.zones"),
+        # XML 1.0 itself refuses NUL and most C0 controls (400 above); TAB, C1 and bidi overrides pass XML.
+        (cap(infos=info("fr", "Vol&#x202E;nul", "marigot")), 422, "text_fr"),
+        (cap(infos=info("fr", "Vol", "marigot") + info("en", "Thef&#x85;t", "marigot")), 422, "text_en"),
+        (cap(infos=info("fr", "Vol&#x9;nul", "marigot")), 422, "text_fr"),
     ],
 )
 def test_bad_cap_is_refused_and_nothing_written(api: Api, body: bytes, status: int, field: str | None) -> None:

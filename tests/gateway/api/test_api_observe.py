@@ -26,6 +26,11 @@ def test_messages_are_operational_and_audited(api: Api) -> None:
     )
     bad = api.client.post("/messages", json={"recipients": ["0590 87 00 00"], "text": "x"}, headers=api.auth())
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "recipients"
+    for text, shown in (("Panne\u202e", "U+202E"), ("Panne\u001b", "U+001B ESC"), ("\ufffe", "U+FFFE")):
+        bad = api.client.post("/messages", json={"recipients": ["+33639980009"], "text": text}, headers=api.auth())
+        assert bad.status_code == 422 and bad.json()["error"]["field"] == "text", bad.text
+        assert shown in bad.json()["error"]["message"]
+    assert api.count("SELECT count(*) FROM outbox_message") == 1
     long = api.client.post("/messages", json={"recipients": ["+33639980009"], "text": "€" * 500}, headers=api.auth())
     assert long.status_code == 422 and long.json()["error"] == {
         **long.json()["error"],

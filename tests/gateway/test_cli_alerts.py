@@ -194,7 +194,7 @@ def test_preview_lists_what_gsm_folding_changed(cli: Cli) -> None:
     assert result.exit_code == 0, result.output
     assert "repli GSM (texte envoyé en 7 bits) : '«' -> '\"', '»' -> '\"', '’' -> \"'\"" in result.stdout
     data = json.loads(cli.run(["alert", "preview", "--fr", "« Vol » 🚨", "--all", "--json"]).stdout)
-    assert (data["encoding"], data["text"], data["folded"]) == ("ucs2", "« Vol » 🚨", [])
+    assert (data["encoding"], data["text"], data["folded"]) == ("ucs2", "Gendarmerie - Vigicommerce : « Vol » 🚨", [])
 
 
 def test_targets_by_the_names_people_use(cli: Cli) -> None:

@@ -66,7 +66,10 @@ def run_one(policy: TextPolicy, cmms: bool, count: int, modems: int, scale: floa
     floor_3 = segments_total * REAL_SUBMIT / modems
     floor_mode = segments_total * (REAL_CMMS if cmms else REAL_SUBMIT) / modems
     recipients = numbers(count)
-    with rig(modems=modems, fast=False, use_cmms=cmms, text_policy=policy, **realistic_timing(scale)) as bench:
+    timing = realistic_timing(scale)
+    with rig(
+        modems=modems, fast=False, use_cmms=cmms, text_policy=policy, registered=len(recipients), **timing
+    ) as bench:
         assert bench.dispatcher is not None
         wait_open(bench.dispatcher, timeout=60)
         start = bench.enqueue_all(recipients, TEXT, Priority.ALERT)

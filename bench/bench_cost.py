@@ -31,7 +31,7 @@ from pathlib import Path
 if not __package__:  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import dispatch_settings, make_policy, modem, numbers, rig, table
+from bench.common import dispatch_settings, guard, make_policy, modem, numbers, rig, table
 from gateway.dispatch.dispatcher import Dispatcher
 from gateway.dispatch.settings import ModemSettings
 from gateway.dispatch.wakeup import Wakeup
@@ -61,7 +61,9 @@ def child(db_url: str, modems: list[ModemSettings]) -> int:
     engine = make_engine(db_url)
     wakeup = Wakeup()
     outbox = Outbox(engine, notify=wakeup.notify)
-    dispatcher = Dispatcher(outbox, make_policy(modems), dispatch_settings(10, True), "exact", wakeup=wakeup)
+    dispatcher = Dispatcher(
+        outbox, make_policy(modems), dispatch_settings(10, True), "exact", wakeup=wakeup, guard=guard()
+    )
     before = resource.getrusage(resource.RUSAGE_SELF)
     dispatcher.start(modems)
     print(json.dumps({"ready": True}), flush=True)
@@ -77,7 +79,7 @@ def child(db_url: str, modems: list[ModemSettings]) -> int:
 def run(messages: int, modems: int) -> tuple[object, ...]:
     with (
         tempfile.TemporaryDirectory(prefix="vigicommerce-bench-") as tmp,
-        rig(modems=modems, fast=True, start_dispatcher=False, workdir=Path(tmp)) as bench,
+        rig(modems=modems, fast=True, start_dispatcher=False, workdir=Path(tmp), registered=messages) as bench,
     ):
         bench.enqueue_all(numbers(messages), TEXT, Priority.OPERATIONAL)
         config = json.dumps([[m.id, m.port.device] for m in bench.modems])

@@ -65,6 +65,7 @@ def run(
 ) -> tuple[tuple[object, ...], str, list[tuple[object, ...]]]:
     """One drain; returns the table row, a line with the per-modem counts and the idle-gap rows."""
     with rig(
+        registered=messages,
         modems=modems,
         fast=False,
         batch_size=batch_size,

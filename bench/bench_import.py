@@ -15,7 +15,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.registry.csv_io import export_members, import_members
+from gateway.registry.csv_io import import_members
+from gateway.registry.exporting import export_members
 from gateway.registry.fiction import write_members_csv
 from gateway.registry.models import Street
 from gateway.registry.reference import load_reference, reference_index

@@ -21,10 +21,8 @@ if not __package__:  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import numbers, percentile, rig, table, wait_open
-from gateway.outbox.models import Priority
 from gateway.outbox.states import MessageState
 from gateway.outbox.store import Outbox
-from gateway.outbox.types import NewMessage
 
 TARGET_P50_MS = 50.0
 WARMUP = 3
@@ -51,12 +49,12 @@ def run(trials: int, gap: float) -> dict[str, list[float]]:
         "enqueue_one() call -> segment on handset": [],
     }
     recipients = numbers(trials + WARMUP)
-    with rig(modems=1, fast=True) as bench:
+    with rig(modems=1, fast=True, registered=len(recipients)) as bench:
         assert bench.dispatcher is not None
         wait_open(bench.dispatcher, timeout=10)
         for index, recipient in enumerate(recipients):
             time.sleep(gap)  # spacing between trials, so that the worker is idle on its mailbox
-            message = NewMessage(recipient=recipient, text=f"Bench latence {index}", priority=Priority.ALERT)
+            message = bench.message(recipient, f"Bench latence {index}")
             start = time.perf_counter()
             message_id = bench.outbox.enqueue_one(message, datetime.now(UTC))
             committed = time.perf_counter()

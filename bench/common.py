@@ -13,6 +13,8 @@ wall clock (``datetime.now(UTC)``, µs resolution) taken at that same record; th
 from __future__ import annotations
 
 import contextlib
+import csv
+import dataclasses
 import tempfile
 import threading
 import time
@@ -26,6 +28,8 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.settings import PortSettings
+from gateway.alerts.guard import send_guard
+from gateway.alerts.models import Alert, AlertStatus, AlertType
 from gateway.dispatch.dispatcher import Dispatcher
 from gateway.dispatch.hours import DaytimeWindow
 from gateway.dispatch.policy import SendPolicy, build_policy
@@ -34,7 +38,10 @@ from gateway.dispatch.settings import DispatchSettings, ModemSettings
 from gateway.dispatch.wakeup import Wakeup
 from gateway.outbox.models import Priority
 from gateway.outbox.store import Outbox
-from gateway.outbox.types import NewMessage
+from gateway.outbox.types import NewMessage, SendGuard
+from gateway.registry.csv_io import COLUMNS, import_members
+from gateway.registry.fiction import siren_from, siret_from
+from gateway.registry.reference import load_reference
 from gateway.storage.db import make_engine, session_factory
 from gateway.storage.migrate import upgrade
 from simulator.app import Simulator
@@ -146,12 +153,18 @@ class Rig:
     watch: SubmitWatch
     modems: list[ModemSettings]
     db_url: str
+    alert_id: int | None = None
+
+    def message(self, recipient: str, text: str, priority: Priority = Priority.ALERT) -> NewMessage:
+        """One message of the rig's alert (see ``enqueue_all``)."""
+        return NewMessage(recipient=recipient, text=text, priority=priority, alert_id=self.alert_id)
 
     def enqueue_all(self, recipients: Sequence[str], text: str, priority: Priority = Priority.ALERT) -> float:
         """Commit one message per recipient in one transaction (as a fan-out does); returns the
-        ``perf_counter`` taken just before the transaction began."""
+        ``perf_counter`` taken just before the transaction began. The rows belong to the rig's alert, so the
+        check before each submit reads the alert and the register (``gateway.alerts.guard``), as in production."""
         now = datetime.now(UTC)
-        batch = [NewMessage(recipient=r, text=text, priority=priority) for r in recipients]
+        batch = [NewMessage(recipient=r, text=text, priority=priority, alert_id=self.alert_id) for r in recipients]
         start = time.perf_counter()
         with self.sessions.begin() as session:
             self.outbox.enqueue(session, batch, now)
@@ -186,10 +199,18 @@ def rig(
     per_minute: int = HIGH_LIMIT,
     start_dispatcher: bool = True,
     workdir: Path | None = None,
+    registered: int = 0,
+    dispatch: DispatchSettings | None = None,
+    pin: str | None = None,
     **sim_options: Any,
 ) -> Iterator[Rig]:
     """A migrated SQLite file, an in-process simulator with ``modems`` modems (hooked by a SubmitWatch)
-    and, unless ``start_dispatcher`` is False, a running Dispatcher with the in-process wake-up."""
+    and, unless ``start_dispatcher`` is False, a running Dispatcher with the in-process wake-up and the
+    production check before each submit (``gateway.alerts.guard.send_guard``).
+
+    ``registered``: that many members (fiction numbers ``numbers(registered)``, registered today) and one
+    actual alert (``Rig.alert_id``) are written first, so that the check before each submit does its real reads.
+    """
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="vigicommerce-bench-")))
@@ -202,19 +223,70 @@ def rig(
         sim = stack.enter_context(running_simulator(workdir, modems=modems, fast=fast, **sim_options))
         watch = SubmitWatch()
         watch.attach(sim)
-        settings = modem_settings(sim, per_minute)
+        settings = [
+            dataclasses.replace(m, port=dataclasses.replace(m.port, pin=pin)) for m in modem_settings(sim, per_minute)
+        ]
+        sessions = session_factory(engine)
+        alert_id = register(sessions, workdir, registered) if registered else None
         dispatcher = None
         if start_dispatcher:
             dispatcher = Dispatcher(
                 outbox,
                 make_policy(settings),
-                dispatch_settings(batch_size, use_cmms),
+                dispatch or dispatch_settings(batch_size, use_cmms),
                 text_policy,
                 wakeup=wakeup,
+                guard=guard(),
             )
             dispatcher.start(settings)
             stack.callback(dispatcher.stop)
-        yield Rig(sim, outbox, dispatcher, session_factory(engine), watch, settings, url)
+        yield Rig(sim, outbox, dispatcher, sessions, watch, settings, url, alert_id)
+
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def guard() -> SendGuard:
+    """The production check before each submit (``gateway.alerts.guard``), as the daemon builds it."""
+    return send_guard(lambda: datetime.now(UTC).astimezone(ALWAYS_DAYTIME.tz).date())
+
+
+def register(sessions: sessionmaker[Session], workdir: Path, count: int) -> int:
+    """``count`` members, one fiction number each (``numbers(count)``), registered today through the CSV import,
+    and one actual alert to send them; returns the alert's id."""
+    today = datetime.now(UTC).astimezone(ALWAYS_DAYTIME.tz).date()
+    source = workdir / "members.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for i, number in enumerate(numbers(count)):
+            siren = siren_from(10**7 + i)
+            writer.writerow(
+                [siren, siret_from(siren, 1), f"Commerce {i}", "bijouterie", "", "", "marigot", number, "", today]
+            )
+    with sessions() as session:
+        load_reference(session, DATA)
+        session.commit()
+        report = import_members(
+            session, source.read_bytes(), source=source.name, today=today, now=datetime.now(UTC), actor="bench"
+        )
+        if report.errors:
+            raise RuntimeError(f"bench members refused: {report.errors[:3]}")
+    with sessions.begin() as session:
+        alert = Alert(
+            text_fr="Bench",
+            text="Bench",
+            encoding="gsm7",
+            segments=1,
+            status=AlertStatus.ACTUAL,
+            msg_type=AlertType.ALERT,
+            sender="bench",
+            created_at=datetime.now(UTC),
+            request_hash="bench",
+        )
+        session.add(alert)
+        session.flush()
+        return alert.id
 
 
 def wait_open(dispatcher: Dispatcher, timeout: float) -> None:

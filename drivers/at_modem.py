@@ -20,6 +20,7 @@ from drivers.base import (
     ModemInfo,
     ModemState,
     ModemStateChanged,
+    Resume,
     SubmitResult,
     TextPolicy,
 )
@@ -130,21 +131,29 @@ class AtModem:
     # -- operations ------------------------------------------------------------------------
 
     def submit(
-        self, number: str, text: str, *, policy: TextPolicy = "exact", status_report: bool = True
+        self,
+        number: str,
+        text: str,
+        *,
+        policy: TextPolicy = "exact",
+        status_report: bool = True,
+        resume: Resume | None = None,
     ) -> SubmitResult:
         """See ``Modem.submit``."""
         info = analyse(text, policy)
-        self._concat_reference = (self._concat_reference + 1) % 256
+        if resume is None:
+            self._concat_reference = (self._concat_reference + 1) % 256
+        concat_reference = self._concat_reference if resume is None else resume.concat_reference
         pdus = encode_submit(
             number,
             info.text,
-            concat_reference=self._concat_reference,
+            concat_reference=concat_reference,
             smsc=self._settings.smsc,
             status_report=status_report and self._settings.status_reports,
         )
         transport = self._require()
-        references: list[int] = []
-        for pdu in pdus:
+        references: list[int] = [] if resume is None else list(resume.references)
+        for pdu in pdus[len(references) :]:
             try:
                 lines = transport.submit_pdu(
                     f"AT+CMGS={pdu.tpdu_length}",
@@ -155,7 +164,9 @@ class AtModem:
             except ModemError as exc:
                 error = _submit_error(exc)
                 if references:
-                    raise partial_submit(error, references_sent=tuple(references), segments=len(pdus)) from exc
+                    raise partial_submit(
+                        error, references_sent=tuple(references), segments=len(pdus), concat_reference=concat_reference
+                    ) from exc
                 if error is exc:
                     raise
                 raise error from exc

@@ -36,6 +36,16 @@ class SubmitResult:
 
 
 @dataclass(frozen=True)
+class Resume:
+    """Where a long message stopped: its concatenation reference and the TP-MRs of the segments the modem
+    accepted (``PartialSubmit`` carries one). Given to ``submit``, only the missing segments are sent, under the
+    same reference, so that the handset joins them to the first ones."""
+
+    concat_reference: int
+    references: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class DeliveryReport:
     """A decoded SMS-STATUS-REPORT. ``final`` is False while the SMSC still tries (TP-ST 0x20-0x3F)."""
 
@@ -126,9 +136,18 @@ class Modem(Protocol):
         ...
 
     def submit(
-        self, number: str, text: str, *, policy: TextPolicy = "exact", status_report: bool = True
+        self,
+        number: str,
+        text: str,
+        *,
+        policy: TextPolicy = "exact",
+        status_report: bool = True,
+        resume: Resume | None = None,
     ) -> SubmitResult:
-        """Send ``text`` to ``number`` (E.164) and return the message references.
+        """Send ``text`` to ``number`` (E.164) and return the message references (of every segment).
+
+        With ``resume`` (from a ``PartialSubmit`` of the same text on this modem), only the segments after those
+        already accepted are sent, with the same concatenation reference.
 
         Raises ``SubmitRejected`` (see ``retryable``), ``SubmitOutcomeUnknown`` (do not resend
         blindly), ``PartialSubmit`` (segment k > 1 failed), ``ModemTimeout`` (nothing sent),

@@ -140,14 +140,16 @@ class PartialSubmit(ModemError):
 
     ``references_sent`` are the TP-MRs of the segments already accepted; ``cause`` is the error for
     the failing segment and ``retryable`` copies it. The handset holds an incomplete concatenated
-    message that it will never complete. What the dispatcher should do: if ``retryable``, resend the
-    whole text (a new concatenation reference is used, so the handset shows one complete message;
-    the orphan parts are the price); if not, fail it. ``partial_submit()`` builds the subclass
+    message until the missing segments come under the same ``concat_reference`` from the same number:
+    ``submit(..., resume=Resume(concat_reference, references_sent))`` on the same modem sends just those
+    (``gateway.dispatch.outcomes`` decides when). ``partial_submit()`` builds the subclass
     that also matches the cause (``SubmitOutcomeUnknown``, ``ModemGone``, ``ModemTimeout``), so
     an ``except SubmitOutcomeUnknown`` placed first keeps its meaning.
     """
 
-    def __init__(self, cause: ModemError, *, references_sent: tuple[int, ...], segments: int) -> None:
+    def __init__(
+        self, cause: ModemError, *, references_sent: tuple[int, ...], segments: int, concat_reference: int = 0
+    ) -> None:
         super().__init__(
             f"segment {len(references_sent) + 1}/{segments} failed: {cause}",
             code=cause.code,
@@ -156,6 +158,7 @@ class PartialSubmit(ModemError):
         self.cause = cause
         self.references_sent = references_sent
         self.segments = segments
+        self.concat_reference = concat_reference  # to send the missing segments under it (drivers.base.Resume)
 
 
 class PartialSubmitOutcomeUnknown(PartialSubmit, SubmitOutcomeUnknown):
@@ -170,7 +173,9 @@ class PartialSubmitTimeout(PartialSubmit, ModemTimeout):
     """No prompt for segment k > 1: caught by ``except ModemTimeout`` too."""
 
 
-def partial_submit(cause: ModemError, *, references_sent: tuple[int, ...], segments: int) -> PartialSubmit:
+def partial_submit(
+    cause: ModemError, *, references_sent: tuple[int, ...], segments: int, concat_reference: int = 0
+) -> PartialSubmit:
     """The ``PartialSubmit`` that also matches the cause's own class, so that a caller handling
     ``SubmitOutcomeUnknown``/``ModemGone``/``ModemTimeout`` handles the partial case the same way."""
     kinds: tuple[tuple[type[ModemError], type[PartialSubmit]], ...] = (
@@ -179,4 +184,4 @@ def partial_submit(cause: ModemError, *, references_sent: tuple[int, ...], segme
         (ModemTimeout, PartialSubmitTimeout),
     )
     cls = next((partial for base, partial in kinds if isinstance(cause, base)), PartialSubmit)
-    return cls(cause, references_sent=references_sent, segments=segments)
+    return cls(cause, references_sent=references_sent, segments=segments, concat_reference=concat_reference)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from drivers.base import IncomingSms
 from gateway import wake
-from gateway.alerts.guard import recipient_filter
+from gateway.alerts.guard import send_guard
 from gateway.campaigns.daytime import local_today
 from gateway.campaigns.scheduler import DailyScheduler
 from gateway.config import GatewayConfig
@@ -100,7 +100,7 @@ class Daemon:
             config.dispatch,
             config.text.policy,
             wakeup=self.wakeup,
-            recipient_filter=recipient_filter(
+            guard=send_guard(
                 lambda: local_today(datetime.now(UTC), hours), operator_numbers=config.operator_numbers or None
             ),
             on_incoming=self._incoming,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import Counter, Histogram, disable_created_metrics
 from prometheus_client.registry import Collector
 
-from drivers.errors import ModemError
+from gateway.dispatch.failures import Failure
 from gateway.outbox.models import Priority
 
 # The *_created series (one per label set, the time it appeared) only double the page's size for our use.
@@ -43,31 +43,27 @@ ALERT_COMPLETION = Histogram(
 )
 SUBMITS = Counter(
     "vigicommerce_submits",
-    "Submits by modem and outcome: sent, retry, failed, unknown (held for a late result), modem_lost.",
+    "Submits by modem and outcome: sent, or what became of the message (gateway.dispatch.outcomes.Action).",
     ["modem", "outcome"],
     registry=None,
 )
 SUBMIT_ERRORS = Counter(
     "vigicommerce_submit_errors",
-    "Failed submits by modem and error class (the driver's exception type until errors are classified).",
+    "Failed submits by modem and error class (gateway.dispatch.failures.Failure).",
     ["modem", "error"],
     registry=None,
 )
 
-OUTCOMES = ("sent", "retry", "failed", "unknown", "modem_lost")
+# "sent", or the Action values of gateway.dispatch.outcomes: what became of a message whose submit failed.
+OUTCOMES = ("sent", "fail", "retry", "release", "resend", "hold")
 
 
-def submit_done(modem: str, seconds: float, outcome: str, error: ModemError | None = None) -> None:
-    """One submit finished: its duration, its outcome (one of ``OUTCOMES``) and, if it failed, the error."""
+def submit_done(modem: str, seconds: float, outcome: str, failure: Failure | None = None) -> None:
+    """One submit finished: its duration, its outcome (one of ``OUTCOMES``) and, if it failed, its class."""
     SUBMIT_SECONDS.labels(modem, outcome).observe(seconds)
     SUBMITS.labels(modem, outcome).inc()
-    if error is not None:
-        SUBMIT_ERRORS.labels(modem, error_class(error)).inc()
-
-
-def error_class(error: ModemError) -> str:
-    """The label of an error: the engine's classification will replace the exception type here."""
-    return type(error).__name__
+    if failure is not None:
+        SUBMIT_ERRORS.labels(modem, failure.value).inc()
 
 
 def first_submit(priority: Priority, waited: timedelta) -> None:

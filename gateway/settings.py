@@ -21,7 +21,7 @@ import zoneinfo
 from collections.abc import Mapping
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
@@ -38,6 +38,7 @@ from gateway.dispatch.hours import DaytimeWindow
 from gateway.dispatch.ratelimit import ModemLimits
 from gateway.dispatch.settings import DispatchSettings, ModemSettings, SimBudget
 from gateway.inbox.settings import InboxSettings
+from gateway.outbox.models import Priority
 from gateway.printable import printable
 from gateway.redact import MASK, mask_passwords
 from gateway.registry.phones import FICTION_BLOCK
@@ -50,6 +51,9 @@ EXAMPLE = "systemd/gateway.example.toml"
 _PORT, _DISPATCH, _TEXT = PortSettings(device=""), DispatchSettings(), TextSettings()
 _HTTP, _DATABASE, _HOURS = HttpSettings(), DatabaseSettings(), DaytimeWindow()
 _REGISTRY, _CAMPAIGNS, _INBOX, _CONFIG = RegistrySettings(), CampaignSettings(), InboxSettings(), GatewayConfig()
+
+
+PriorityName = Literal["alert", "operational", "reminder"]
 
 
 class ConfigError(Exception):
@@ -132,12 +136,21 @@ class DispatchSection(_Section):
     overall_per_minute: int | None = Field(_DISPATCH.overall_per_minute, ge=1)
     reopen_initial_seconds: float = Field(_DISPATCH.reopen_initial_seconds, gt=0)
     reopen_max_seconds: float = Field(_DISPATCH.reopen_max_seconds, gt=0)
+    resend_ambiguous: list[PriorityName] = Field(
+        default_factory=lambda: [cast(PriorityName, p.name.lower()) for p in sorted(_DISPATCH.resend_ambiguous)],
+        description="priorities sent again at once on another modem when a submit's outcome is unknown",
+    )
+    sick_after_same_failures: int = Field(
+        _DISPATCH.sick_after_same_failures, ge=1, description="the same refusal on this many messages in a row"
+    )
+    device_poll_seconds: float = Field(_DISPATCH.device_poll_seconds, gt=0, le=5)
     budget_warn_fraction: float = Field(_DISPATCH.budget_warn_fraction, gt=0, le=1)
     stop_timeout_seconds: float = Field(_DISPATCH.stop_timeout_seconds, gt=0)
     wake_socket: str | None = Field(_DISPATCH.wake_socket, description="Unix socket the CLI pokes")
 
     def build(self) -> DispatchSettings:
-        return DispatchSettings(**self.model_dump())
+        resend = frozenset(Priority[name.upper()] for name in self.resend_ambiguous)
+        return DispatchSettings(**{**self.model_dump(), "resend_ambiguous": resend})
 
 
 class HoursSection(_Section):

@@ -14,6 +14,7 @@ import logging
 import random
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -127,6 +128,7 @@ class Simulator:
             )
             port = PtyPort(self.state_dir / modem_config.name, modem.feed)
             modem.set_writer(port.write)
+            modem.set_unplug(self._unplug_from_inside(index))
             self.modems.append(ModemHandle(index, modem_config, modem, port))
         self._control: Any = None
         self.control_url = ""
@@ -198,6 +200,10 @@ class Simulator:
             if handle.name == str(key) or str(handle.index) == str(key):
                 return handle
         raise UnknownModemError(f"no modem {key!r}")
+
+    def _unplug_from_inside(self, index: int) -> Callable[[], None]:
+        # Called by the modem on its port's reader thread (the "unplug_at" fault), holding the modem's lock.
+        return lambda: self.unplug(index)
 
     def unplug(self, key: str | int) -> None:
         self.modem(key).port.close()

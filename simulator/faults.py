@@ -2,7 +2,7 @@
 
 A fault is a kind plus parameters and a count: ``count=None`` means "until cleared", ``count=1`` "once".
 Kinds that are states (hang, slow, no_network, signal_drop) stay until cleared; kinds that are events
-(cms_error, urc) are consumed each time they fire. Actions that happen at once (garbage, sim_pin,
+(cms_error, urc, unplug_at) are consumed each time they fire. Actions that happen at once (garbage, sim_pin,
 unplug, replug) are not stored here: the modem and the port perform them.
 """
 
@@ -16,12 +16,17 @@ from simulator.errors import SimulatorError
 
 #: Stored fault kinds and the parameters each accepts (with defaults).
 KINDS: dict[str, dict[str, Any]] = {
-    "cms_error": {"code": 500},  # every AT+CMGS answers +CMS ERROR: code
+    # every AT+CMGS answers +CMS ERROR: code (after ``skip`` successful ones: "segment 2 of 3 fails")
+    "cms_error": {"code": 500, "skip": 0},
     "no_network": {},  # registration lost: +CREG: 0, submits fail with +CMS ERROR: 331
     "signal_drop": {},  # AT+CSQ answers 99,99
     "hang": {},  # reads and ignores everything
     "slow": {"delay": 2.0},  # every answer comes after `delay` seconds
     "urc": {"urc": "cmti"},  # a URC (cmti, cds, creg) between a command's response and its final result
+    # The port vanishes in the middle of an AT+CMGS: at "prompt", after the command and before any "> " (nothing
+    # can have been sent); at "answer", once the PDU is typed and before the network sees it (nothing is sent,
+    # but the client cannot know).
+    "unplug_at": {"stage": "prompt", "skip": 0},
 }
 
 #: Immediate actions accepted by the same endpoint.
@@ -60,6 +65,10 @@ def make_fault(kind: str, params: dict[str, Any], count: int | None) -> Fault:
         raise FaultError("slow delay must be a number of seconds 0-600")
     if kind == "urc" and merged["urc"] not in ("cmti", "cds", "creg"):
         raise FaultError("urc must be one of cmti, cds, creg")
+    if kind == "unplug_at" and merged["stage"] not in ("prompt", "answer"):
+        raise FaultError("unplug_at stage must be prompt or answer")
+    if not (isinstance(merged.get("skip", 0), int) and 0 <= merged.get("skip", 0) <= 1000):
+        raise FaultError("skip must be an integer 0-1000 (submits let through before the fault fires)")
     return Fault(kind, merged, count)
 
 
@@ -84,10 +93,15 @@ class FaultSet:
             return next((f for f in self._faults if f.kind == kind), None)
 
     def consume(self, kind: str) -> Fault | None:
-        """Take one occurrence of the first fault of that kind; it disappears when its count runs out."""
+        """Take one occurrence of the first fault of that kind; it disappears when its count runs out.
+
+        A fault with ``skip`` > 0 lets that many occasions through first (None for each of them)."""
         with self._lock:
             for fault in self._faults:
                 if fault.kind == kind:
+                    if fault.params.get("skip", 0) > 0:
+                        fault.params["skip"] -= 1
+                        return None
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining <= 0:

@@ -107,6 +107,7 @@ class VirtualModem:
         self.now = now
         self._sleeper = sleeper
         self._write = write or (lambda _data: None)
+        self._unplug: Callable[[], None] = lambda: None
         self._lock = threading.Lock()
         self._power_on()
 
@@ -134,6 +135,20 @@ class VirtualModem:
         """Attach a new output (the port does it on replug)."""
         with self._lock:
             self._write = write
+
+    def set_unplug(self, unplug: Callable[[], None]) -> None:
+        """How the modem pulls its own plug (the "unplug_at" fault): the simulator closes its port."""
+        self._unplug = unplug
+
+    def _unplug_at(self, stage: str) -> bool:
+        """The "unplug_at" fault for ``stage``: unplug now and say so (the caller then answers nothing)."""
+        fault = self.faults.active("unplug_at")
+        if fault is None or fault.params["stage"] != stage or self.faults.consume("unplug_at") is None:
+            return False
+        self.mode = Mode.COMMAND
+        self.prompt = None
+        self._unplug()
+        return True
 
     def power_cycle(self) -> None:
         """Back to power-on state, as after unplug/replug; stored messages survive (they are on the SIM)."""
@@ -359,6 +374,8 @@ class VirtualModem:
     # ---------------------------------------------------------------- prompt
 
     def _enter_prompt(self, prompt: Prompt) -> None:
+        if self._unplug_at("prompt"):
+            return
         self.mode = Mode.PROMPT
         self.prompt = prompt
         self._prompt_buf.clear()
@@ -375,6 +392,8 @@ class VirtualModem:
             prompt = self.prompt
             self._leave_prompt()
             assert prompt is not None
+            if self._unplug_at("answer"):
+                return
             self._submit(prompt, data)
             return
         if self.settings.echo:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from bench import __main__ as runner
-from bench import bench_alert_timing, bench_cost, bench_drain, bench_latency
+from bench import bench_alert_timing, bench_cost, bench_drain, bench_faults, bench_latency
 from bench.common import numbers, percentile, table
 
 pytestmark = pytest.mark.slow  # each runs a benchmark in its quick mode
@@ -23,8 +23,9 @@ Main = Callable[[list[str] | None], int]
         (bench_drain.main, bench_drain.HEADERS, 1),
         (bench_alert_timing.main, bench_alert_timing.HEADERS, 4),
         (bench_cost.main, bench_cost.HEADERS, 1),
+        (bench_faults.main, bench_faults.HEADERS, 4),
     ],
-    ids=["latency", "drain", "alert_timing", "cost"],
+    ids=["latency", "drain", "alert_timing", "cost", "faults"],
 )
 def test_benchmark_prints_its_table(
     main: Main, columns: tuple[str, ...], rows: int, capsys: pytest.CaptureFixture[str]
@@ -47,7 +48,7 @@ def test_alert_reaches_every_handset_in_quick_mode(capsys: pytest.CaptureFixture
 
 
 def test_runner_knows_the_benchmarks_and_refuses_an_unknown_one(capsys: pytest.CaptureFixture[str]) -> None:
-    assert {"latency", "drain", "alert_timing", "cost"} <= set(runner.available())
+    assert {"latency", "drain", "alert_timing", "cost", "faults"} <= set(runner.available())
     assert runner.main(["no-such-bench"]) == 2
     assert "one of:" in capsys.readouterr().err
 

@@ -118,12 +118,17 @@ def _text(value: Any) -> str:
 
 
 def budget_text(row: dict[str, Any]) -> str:
-    """Per-SIM budget use as ``GET /modems`` gives it: "kind used/limit", flagged once near the limit."""
+    """Per-SIM budget use as ``GET /modems`` gives it: "kind used/limit", flagged near the limit, and at the limit
+    with what the SIM still sends (the rule of ``gateway.dispatch.claim``)."""
     parts = []
     for item in row.get("budget") or []:
         limit = item.get("limit")
         use = f"{item['used']}/{limit}" if limit is not None else f"{item['used']} (sans limite)"
-        parts.append(f"{item['kind']} {use}" + ("  ATTENTION : budget presque atteint" if item.get("warning") else ""))
+        if item.get("exhausted"):
+            flag = f"  ATTENTION : {item.get('note') or 'budget atteint'}"
+        else:
+            flag = "  ATTENTION : budget presque atteint" if item.get("warning") else ""
+        parts.append(f"{item['kind']} {use}{flag}")
     return "\n".join(parts)
 
 

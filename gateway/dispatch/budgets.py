@@ -1,12 +1,9 @@
-"""SIM budgets: messages per local day and distinct recipients per local month, with sticky recipients.
+"""SIM budgets: messages per local day and distinct recipients per local month, and the sticky recipients.
 
-French "unlimited" plans quietly cap distinct recipients per month (often 99 or 250). Each number sticks to
-the SIM that already texted it this month, so a SIM's set of recipients stays small; when that SIM is not
-among the candidates (failed, removed) another takes the number and it counts on both.
-
-Decision (life safety): an ALERT is never held back by a budget. It takes a SIM within budget when one can
-serve it, else the best SIM over budget with ``over_budget=True`` (the operator sees a warning). Other
-priorities wait (``choose`` returns None) until a budget frees up.
+French "unlimited" plans quietly cap distinct recipients per month (often 99 or 250). The counters are written in
+the same transaction as each "sent" (``record_send_in``); which SIM may send what, given them, is decided by
+``gateway.dispatch.claim.plan_claim`` (the one budget rule). This module counts, reads, and says how close each
+budget is to its limit (``budget_uses``, for ``GET /modems`` and ``vigicommerce modems``).
 """
 
 from __future__ import annotations
@@ -15,29 +12,28 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from gateway.dispatch.hours import MARIGOT
 from gateway.dispatch.models import SimRecipient, SimUsage
 from gateway.dispatch.settings import SimBudget
-from gateway.outbox.models import Priority
 from gateway.storage import dialect
 from gateway.storage.db import session_factory
 
 
 @dataclass(frozen=True)
 class SimState:
-    """One SIM's use, as seen for one recipient number."""
+    """One SIM's use today and this month, against its budget."""
 
     imsi: str
     budget: SimBudget
     sent_today: int
     recipients_this_month: int
-    has_number: bool
 
     def remaining_messages(self) -> float:
         limit = self.budget.messages_per_day
@@ -47,101 +43,80 @@ class SimState:
         limit = self.budget.recipients_per_month
         return math.inf if limit is None else limit - self.recipients_this_month
 
-    def can_take(self, segments: int) -> bool:
-        if self.remaining_messages() < segments:
-            return False
-        return self.has_number or self.remaining_recipients() >= 1
-
-
-@dataclass(frozen=True)
-class SimChoice:
-    imsi: str
-    sticky: bool
-    over_budget: bool
-
-
-@dataclass(frozen=True)
-class BudgetWarning:
-    imsi: str
-    kind: str  # "messages_per_day" | "recipients_per_month"
-    used: int
-    limit: int
-
     @property
-    def exhausted(self) -> bool:
-        return self.used >= self.limit
+    def past_budget(self) -> bool:
+        """No message left today, or no new recipient left this month: the SIM takes alerts only."""
+        return self.remaining_messages() <= 0 or self.remaining_recipients() <= 0
 
 
-def choose(states: Sequence[SimState], priority: Priority, segments: int = 1) -> SimChoice | None:
-    """Pure decision: the sticky SIM if it can take the message, else the SIM with most budget left."""
-    if not states:
-        return None
-    sticky = [s for s in states if s.has_number]
-    for state in sticky:
-        if state.can_take(segments):
-            return SimChoice(state.imsi, sticky=True, over_budget=False)
-    able = [s for s in states if s.can_take(segments)]
-    if able:
-        best = max(able, key=lambda s: (s.remaining_recipients(), s.remaining_messages(), s.imsi))
-        return SimChoice(best.imsi, sticky=False, over_budget=False)
-    if priority is not Priority.ALERT:
-        return None
-    # Over budget everywhere: prefer a SIM that already has the number (no new recipient spent).
-    pool = sticky or list(states)
-    best = max(pool, key=lambda s: (s.remaining_recipients(), s.remaining_messages(), s.imsi))
-    return SimChoice(best.imsi, sticky=best.has_number, over_budget=True)
+@dataclass(frozen=True)
+class BudgetUse:
+    """One budget of one SIM as operators see it: ``warning`` from ``warn_fraction`` of the limit on,
+    ``exhausted`` at the limit (the SIM then sends alerts only, see ``gateway.dispatch.claim``)."""
+
+    kind: str  # "messages/jour" | "destinataires/mois"
+    used: int
+    limit: int | None
+    warning: bool
+    exhausted: bool
+
+
+# What a SIM past a budget does, in the operators' words (GET /modems, vigicommerce modems); the rule is
+# gateway.dispatch.claim.plan_claim.
+EXHAUSTED_NOTE = (
+    "budget atteint : cette SIM n'envoie plus que les alertes ; ses autres messages passent par les autres SIM "
+    "dans leur budget (ou attendent le lendemain si toutes l'ont atteint)"
+)
+
+
+def budget_uses(state: SimState, warn_fraction: float) -> list[BudgetUse]:
+    """The SIM's two budgets, each with its warning and exhaustion flags. Pure."""
+    pairs = (
+        ("messages/jour", state.sent_today, state.budget.messages_per_day),
+        ("destinataires/mois", state.recipients_this_month, state.budget.recipients_per_month),
+    )
+    return [
+        BudgetUse(
+            kind=kind,
+            used=used,
+            limit=limit,
+            warning=limit is not None and used >= warn_fraction * limit,
+            exhausted=limit is not None and used >= limit,
+        )
+        for kind, used, limit in pairs
+    ]
 
 
 class SimBudgets:
-    """Persistent budget counters behind ``choose``; one short transaction per call."""
+    """Persistent budget counters; one short transaction per call."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        budgets: Mapping[str, SimBudget],
-        *,
-        warn_fraction: float = 0.8,
-        tz: ZoneInfo = MARIGOT,
-    ) -> None:
-        if not 0 < warn_fraction <= 1:
-            raise ValueError("warn_fraction must be in (0, 1]")
+    def __init__(self, engine: Engine, budgets: Mapping[str, SimBudget], *, tz: ZoneInfo = MARIGOT) -> None:
         self._engine = engine
-        self._sessions = session_factory(engine)
         self._reads = session_factory(engine.execution_options(**{dialect.BEGIN_OPTION: "DEFERRED"}))
-        self.budgets = dict(budgets)
-        self.warn_fraction = warn_fraction
+        self.budgets = dict(budgets)  # by IMSI, filled in as each modem opens and says which SIM it holds
         self.tz = tz
 
     def _day_month(self, now: datetime) -> tuple[date, str]:
         local = now.astimezone(self.tz).date()
         return local, f"{local.year:04d}-{local.month:02d}"
 
-    def states(self, number: str, candidates: Sequence[str], now: datetime) -> list[SimState]:
-        """The candidates' use today / this month, and whether each already has ``number``."""
+    def states(self, imsis: Sequence[str], now: datetime) -> list[SimState]:
+        """The SIMs' use today and this month (local calendar), in the order given."""
+        if not imsis:
+            return []
         day, month = self._day_month(now)
         with self._reads.begin() as session:
-            sent = {
-                imsi: count
-                for imsi, count in session.execute(
-                    select(SimUsage.imsi, SimUsage.count).where(SimUsage.day == day, SimUsage.imsi.in_(candidates))
-                )
-            }
-            recipients = {
-                imsi: count
-                for imsi, count in session.execute(
+            sent = dict(
+                session.execute(
+                    select(SimUsage.imsi, SimUsage.count).where(SimUsage.day == day, SimUsage.imsi.in_(imsis))
+                ).all()
+            )
+            recipients = dict(
+                session.execute(
                     select(SimRecipient.imsi, func.count())
-                    .where(SimRecipient.month == month, SimRecipient.imsi.in_(candidates))
+                    .where(SimRecipient.month == month, SimRecipient.imsi.in_(imsis))
                     .group_by(SimRecipient.imsi)
-                )
-            }
-            holders = set(
-                session.scalars(
-                    select(SimRecipient.imsi).where(
-                        SimRecipient.month == month,
-                        SimRecipient.number == number,
-                        SimRecipient.imsi.in_(candidates),
-                    )
-                )
+                ).all()
             )
         return [
             SimState(
@@ -149,47 +124,27 @@ class SimBudgets:
                 budget=self.budgets.get(imsi, SimBudget()),
                 sent_today=int(sent.get(imsi, 0)),
                 recipients_this_month=int(recipients.get(imsi, 0)),
-                has_number=imsi in holders,
             )
-            for imsi in candidates
+            for imsi in imsis
         ]
 
-    def choose_sim(
-        self,
-        number: str,
-        candidates: Sequence[str],
-        now: datetime,
-        *,
-        priority: Priority = Priority.ALERT,
-        segments: int = 1,
-    ) -> SimChoice | None:
-        """Which SIM should text ``number`` now; None when only over-budget SIMs remain and it is no alert."""
-        return choose(self.states(number, candidates, now), priority, segments)
-
-    def numbers_held_by(self, imsis: Sequence[str], now: datetime) -> set[str]:
-        """Numbers that stick to one of ``imsis`` this month: other SIMs leave them alone."""
+    def stuck_to(self, imsis: Sequence[str], now: datetime, *, unless_held_by: str | None = None) -> Select[Any] | None:
+        """The numbers stuck to one of ``imsis`` this month, except those stuck to ``unless_held_by`` too (a number
+        two SIMs texted belongs to both: neither may leave it to the other, or it would wait for ever), as a query
+        the claim runs inside its own transaction (a month can stick thousands of numbers: no list of parameters).
+        None when there is nothing to leave."""
         if not imsis:
-            return set()
+            return None
         _, month = self._day_month(now)
-        with self._reads.begin() as session:
-            return set(
-                session.scalars(
-                    select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi.in_(imsis))
-                )
-            )
-
-    def state(self, imsi: str, now: datetime) -> SimState:
-        """This SIM's use today and this month."""
-        (state,) = self.states("", [imsi], now)
-        return state
-
-    def record_send(self, imsi: str, number: str, now: datetime, segments: int = 1) -> None:
-        """Count a sent message on the SIM and make ``number`` stick to it this month."""
-        with self._sessions.begin() as session:
-            self.record_send_in(session, imsi, number, now, segments)
+        query = select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi.in_(list(imsis)))
+        if unless_held_by is not None:
+            own = select(SimRecipient.number).where(SimRecipient.month == month, SimRecipient.imsi == unless_held_by)
+            query = query.where(SimRecipient.number.not_in(own))
+        return query
 
     def record_send_in(self, session: Session, imsi: str, number: str, now: datetime, segments: int = 1) -> None:
-        """``record_send`` inside the caller's transaction (the worker's "sent" commit)."""
+        """Count a sent message on the SIM and make ``number`` stick to it this month, inside the caller's
+        transaction (the worker's "sent" commit: one disk sync per message)."""
         day, month = self._day_month(now)
         db = session.get_bind().dialect
         session.execute(
@@ -204,16 +159,3 @@ class SimBudgets:
                 {"imsi": imsi, "month": month, "number": number, "first_sent_at": now},
             )
         )
-
-    def warnings(self, now: datetime) -> list[BudgetWarning]:
-        """Every budget used at or beyond ``warn_fraction`` of its limit, for the CLI and the API."""
-        found = []
-        for imsi, budget in sorted(self.budgets.items()):
-            (state,) = self.states("", [imsi], now)
-            for kind, used, limit in (
-                ("messages_per_day", state.sent_today, budget.messages_per_day),
-                ("recipients_per_month", state.recipients_this_month, budget.recipients_per_month),
-            ):
-                if limit is not None and used >= self.warn_fraction * limit:
-                    found.append(BudgetWarning(imsi, kind, used, limit))
-        return found

@@ -32,10 +32,10 @@ from gateway.dispatch.hours import DaytimeWindow
 from gateway.dispatch.policy import SendPolicy, overall_limits
 from gateway.dispatch.settings import DispatchSettings, ModemSettings
 from gateway.dispatch.wakeup import Wakeup
-from gateway.dispatch.worker import ModemWorker, WorkerStatus
+from gateway.dispatch.worker import ModemWorker, WorkerConfig, WorkerStatus
 from gateway.logs import event
 from gateway.outbox.store import Outbox
-from gateway.outbox.types import RecipientFilter
+from gateway.outbox.types import SendGuard
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Dispatcher:
         *,
         wakeup: Wakeup | None = None,
         modem_factory: ModemFactory = at_modem_factory,
-        recipient_filter: RecipientFilter | None = None,
+        guard: SendGuard | None = None,
         on_incoming: IncomingHandler | None = None,
     ) -> None:
         self.outbox = outbox
@@ -77,7 +77,7 @@ class Dispatcher:
         self.text_policy = text_policy
         self.wakeup = wakeup or Wakeup()
         self.modem_factory = modem_factory
-        self.recipient_filter = recipient_filter
+        self.guard = guard
         self.on_incoming = on_incoming
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
@@ -101,18 +101,26 @@ class Dispatcher:
         self._maintenance.start()
 
     def _start_worker(self, modem: ModemSettings) -> None:
+        d = self.dispatch
+        config = WorkerConfig(
+            batch_size=d.batch_size,
+            use_cmms=d.use_cmms,
+            text_policy=self.text_policy,
+            reopen_backoff=Backoff(initial=d.reopen_initial_seconds, max=d.reopen_max_seconds),
+            late_result_hold=timedelta(seconds=d.late_result_window_seconds),
+            resend_ambiguous=d.resend_ambiguous,
+            same_failures=d.sick_after_same_failures,
+            device_poll_seconds=d.device_poll_seconds,
+            budget=modem.budget,
+        )
         worker = ModemWorker(
             self.modem_factory(modem.port, self._on_event),
             self.outbox,
             self.policy,
             self.wakeup.mailbox(),
-            batch_size=self.dispatch.batch_size,
-            use_cmms=self.dispatch.use_cmms,
-            text_policy=self.text_policy,
-            reopen_backoff=Backoff(initial=self.dispatch.reopen_initial_seconds, max=self.dispatch.reopen_max_seconds),
-            recipient_filter=self.recipient_filter,
-            late_result_hold=timedelta(seconds=self.dispatch.late_result_window_seconds),
-            budget=modem.budget,
+            config,
+            guard=self.guard,
+            device=modem.port.device,
             peers=self.statuses,
             worker_id=f"{modem.id}@{id(self):x}",
         )
@@ -155,8 +163,8 @@ class Dispatcher:
     ) -> None:
         """Apply a reload: ``modems`` is the new list, ``changes`` what it changes (``modem_changes``).
 
-        Modems closed or reopened stop first and give their claims back; then the limits, the daytime window and
-        the budgets' warning threshold change for every worker; the running workers take the text policy and
+        Modems closed or reopened stop first and give their claims back; then the limits and the daytime window
+        change for every worker; the running workers take the text policy and
         their SIM budget without reopening; last, new and reopened modems open. Queued work stays queued."""
         timeout = self.dispatch.stop_timeout_seconds
         for modem_id in (*changes.stop, *(m.id for m in changes.reopen)):
@@ -167,7 +175,6 @@ class Dispatcher:
             {m.id: m.limits for m in wanted.values()},
             overall_limits(dispatch),
             hours,
-            dispatch.budget_warn_fraction,
         )
         with self._lock:
             running = list(self._running.values())

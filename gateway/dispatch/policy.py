@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
-from gateway.dispatch.budgets import SimBudgets, SimChoice
+from gateway.dispatch.budgets import SimBudgets
 from gateway.dispatch.hours import DaytimeWindow
 from gateway.dispatch.ratelimit import ModemLimits, RateLimits
 from gateway.dispatch.settings import DispatchSettings, ModemSettings
@@ -40,19 +40,14 @@ class SendPolicy:
         self._lock = threading.Lock()  # buckets are shared by the workers' threads
 
     def reconfigure(
-        self,
-        per_modem: Mapping[str, ModemLimits],
-        overall: ModemLimits | None,
-        window: DaytimeWindow,
-        warn_fraction: float,
+        self, per_modem: Mapping[str, ModemLimits], overall: ModemLimits | None, window: DaytimeWindow
     ) -> None:
-        """New limits, daytime window and budget warning threshold (a reload), for the running workers' next
-        decisions: what each modem already sent still counts against its new limits."""
+        """New limits and daytime window (a reload), for the running workers' next decisions: what each modem
+        already sent still counts against its new limits. (The budgets' warning threshold is read by ``GET
+        /modems`` from the configuration itself.)"""
         with self._lock:
             self.limits.update(per_modem, overall, self.clock())
         self.window = window
-        if self.budgets is not None:
-            self.budgets.warn_fraction = warn_fraction
 
     def wait_time(self, modem_id: str, now: datetime) -> float:
         with self._lock:
@@ -82,17 +77,6 @@ class SendPolicy:
     def next_daytime_in(self, now: datetime) -> float:
         return math.inf if self.window.is_daytime(now) else self.window.seconds_until_daytime(now)
 
-    def choose_sim(
-        self, number: str, imsis: list[str], now: datetime, priority: Priority, segments: int
-    ) -> SimChoice | None:
-        if self.budgets is None or not imsis:
-            return None
-        return self.budgets.choose_sim(number, imsis, now, priority=priority, segments=segments)
-
-    def record_sent(self, imsi: str | None, number: str, segments: int, now: datetime) -> None:
-        if self.budgets is not None and imsi:
-            self.budgets.record_send(imsi, number, now, segments)
-
 
 def overall_limits(dispatch: DispatchSettings) -> ModemLimits | None:
     """The cap over all modems of ``[dispatch] overall_per_minute``, if any."""
@@ -112,5 +96,5 @@ def build_policy(
     budgets = None
     if engine is not None:
         # Keyed by IMSI, filled in as each modem opens and tells which SIM it holds.
-        budgets = SimBudgets(engine, {}, warn_fraction=dispatch.budget_warn_fraction, tz=window.tz)
+        budgets = SimBudgets(engine, {}, tz=window.tz)
     return SendPolicy(rate_limits(modems, dispatch), window, budgets)

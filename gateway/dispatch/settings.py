@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from drivers.settings import PortSettings
 from gateway.dispatch.ratelimit import ModemLimits
+from gateway.outbox.models import Priority
 
 # What a modem may send when its operator's limits are not configured: cautious, for a prepaid SIM.
 DEFAULT_PER_MINUTE, DEFAULT_PER_HOUR, DEFAULT_PER_DAY = 20, 600, 5000
@@ -44,9 +45,14 @@ class DispatchSettings:
     ``max_attempts``, ``retry_*``: retries of a failed message; ``late_result_window_seconds``: how long a
     message whose submit timed out is held before it may be resent; ``report_match_window_hours``: how old a sent
     message a delivery report may still match; ``overall_per_minute``: a cap over all modems (None: none);
-    ``reopen_*``: back-off to reopen a failed modem; ``budget_warn_fraction``: a SIM budget used beyond this
-    fraction is shown as a warning; ``stop_timeout_seconds``: how long a stop waits for the AT commands in
-    flight; ``wake_socket``: the Unix socket commands in other processes poke (None: beside the database)."""
+    ``reopen_*``: back-off to reopen a failed modem (also how long a sick modem stays out, doubling while it
+    keeps failing); ``resend_ambiguous``: priorities sent again at once on another modem when a submit's outcome
+    is unknown (the others are held ``late_result_window_seconds``); ``sick_after_same_failures``: the same refusal
+    on this many messages in a row (while other modems send) takes a modem out of service;
+    ``device_poll_seconds``: how often an out-of-service modem's device path is looked at;
+    ``budget_warn_fraction``: a SIM budget used beyond this fraction is shown as a warning;
+    ``stop_timeout_seconds``: how long a stop waits for the AT commands in flight; ``wake_socket``: the Unix
+    socket commands in other processes poke (None: beside the database)."""
 
     batch_size: int = 10
     use_cmms: bool = True
@@ -59,6 +65,9 @@ class DispatchSettings:
     overall_per_minute: int | None = None
     reopen_initial_seconds: float = 1.0
     reopen_max_seconds: float = 60.0
+    resend_ambiguous: frozenset[Priority] = frozenset({Priority.ALERT})
+    sick_after_same_failures: int = 3
+    device_poll_seconds: float = 0.25
     budget_warn_fraction: float = 0.8
     stop_timeout_seconds: float = 30.0
     wake_socket: str | None = None

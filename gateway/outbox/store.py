@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Select, Table, bindparam, insert, or_, select, true, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -35,8 +35,8 @@ from gateway.outbox.types import (
     CancelResult,
     ClaimedMessage,
     NewMessage,
-    RecipientFilter,
     ReportOutcome,
+    SendGuard,
 )
 from gateway.storage import dialect
 from gateway.storage.db import session_factory
@@ -46,6 +46,8 @@ BULK_CHUNK = 5000
 UNKNOWN_PREFIX = "outcome unknown: "
 S, E = MessageState, MessageEvent
 _NO_SYNC = {"synchronize_session": False}
+# Numbers a claim leaves alone: a list, or a query selecting them (run inside the claim's transaction).
+Recipients = Iterable[str] | Select[Any] | None
 # Built once: this statement runs between two submits of every modem, so its construction cost counts.
 _MESSAGES = cast(Table, M.__table__)
 _PARTS = cast(Table, SubmittedPart.__table__)
@@ -64,6 +66,7 @@ _MARK_SENT = (
     .returning(_COLS.modem_id)
 )
 _INSERT_PART = insert(_PARTS)
+_ALWAYS = true()
 _CLAIM_COLUMNS = (
     M.id,
     M.recipient,
@@ -102,6 +105,7 @@ class Outbox(OutboxReader):
         self.retry = retry or RetryPolicy()
         self._rng: RandomSource = rng or random.Random()  # noqa: S311 - jitter, not security
         self._notify = notify
+        self._checks: dict[ColumnElement[bool], Select[Any]] = {}  # check_before_submit's statement, by condition
 
     # -- writes -------------------------------------------------------------------------------------
 
@@ -173,21 +177,24 @@ class Outbox(OutboxReader):
         now: datetime,
         limit: int = 1,
         priorities: Iterable[Priority] | None = None,
-        exclude_recipients: Iterable[str] = (),
-        recipient_filter: RecipientFilter | None = None,
+        exclude_recipients: Recipients = None,
+        exclude_alert_recipients: Recipients = None,
+        exclude_ids: Iterable[int] = (),
     ) -> list[ClaimedMessage]:
         """Atomically move up to ``limit`` due rows to ``sending`` for this worker; best priority, oldest first.
 
         Due: queued, ``not_before`` and ``next_attempt_at`` passed. Queued rows past ``expires_at`` become
         ``dead`` on the way. ``priorities`` restricts the claim (e.g. no reminders at night);
-        ``exclude_recipients`` skips numbers (e.g. stuck to another SIM). ``recipient_filter`` sees the
-        claimed rows inside the same transaction and names those to cancel (withdrawn members).
+        ``exclude_recipients`` skips numbers (stuck to another SIM), ``exclude_alert_recipients`` skips only the
+        alerts to those numbers (each a list or a query selecting numbers), ``exclude_ids`` skips rows (one this
+        modem may already have sent). Whether each row may still go is checked right before its submit
+        (``check_before_submit``), not here.
         """
         if limit < 1:
             return []
         with self._sessions.begin() as session:
             self._expire(session, now)
-            claimed = self._claim_rows(
+            return self._claim_rows(
                 session,
                 worker_id=worker_id,
                 modem_id=modem_id,
@@ -195,21 +202,38 @@ class Outbox(OutboxReader):
                 limit=limit,
                 priorities=priorities,
                 exclude_recipients=exclude_recipients,
+                exclude_alert_recipients=exclude_alert_recipients,
+                exclude_ids=exclude_ids,
             )
-            if recipient_filter is not None and claimed:
-                refused = set(recipient_filter(session, claimed))
-                if refused:
-                    self._cas(
-                        session,
-                        E.CANCEL,
-                        [M.id.in_(refused), M.worker_id == worker_id],
-                        now,
-                        source=S.SENDING,
-                        last_error="recipient no longer allowed",
-                        worker_id=None,
-                    )
-                    claimed = [c for c in claimed if c.id not in refused]
-        return claimed
+
+    def check_before_submit(self, message: ClaimedMessage, guard: SendGuard | None, now: datetime) -> str | None:
+        """The last-moment check, run by the worker right before each submit: None when the message may go,
+        else why not (the row is then cancelled, or was taken from this worker).
+
+        One indexed read: the row (still this worker's claim, no cancel requested since: an alert or campaign
+        cancel sets ``cancel_requested`` on the rows being sent) and ``guard``, the recipient rule as a condition
+        on the row's columns (``gateway.alerts.guard``). Only a refusal writes.
+        """
+        allowed = _ALWAYS if guard is None else guard(_COLS.recipient, _COLS.alert_id, _COLS.campaign_id)
+        statement = self._checks.get(allowed)
+        if statement is None:  # once a day with send_guard, which gives the same condition all day
+            statement = select(_COLS.state, _COLS.worker_id, _COLS.cancel_requested, allowed.label("allowed")).where(
+                _COLS.id == bindparam("b_id")
+            )
+            self._checks = {allowed: statement}
+        with self._read_sessions.begin() as session:
+            row = session.execute(statement, {"b_id": message.id}).first()
+        if row is None or row.state is not S.SENDING or row.worker_id != message.worker_id:
+            return "claim lost"
+        if row.cancel_requested:
+            reason = "cancelled while claimed"
+        elif not row.allowed:
+            reason = "recipient no longer allowed"
+        else:
+            return None
+        with self._sessions.begin() as session:
+            self._cas_one(session, message.id, message.worker_id, E.CANCEL, now=now, values={"last_error": reason})
+        return reason
 
     def mark_sent(
         self,
@@ -265,6 +289,36 @@ class Outbox(OutboxReader):
         """
         with self._sessions.begin() as session:
             return self._requeue(session, message_id, worker_id, error=error, now=now, min_delay=timedelta(0))
+
+    def resend(
+        self, message_id: int, worker_id: str, *, error: str, now: datetime, unknown: bool = False
+    ) -> MessageState:
+        """Back to ``queued``, due at once (no back-off), the attempt counted: for another modem to send now.
+
+        For an alert whose submit outcome is unknown (``unknown``: a late ``+CMGS`` may still mark it sent while it
+        waits) and for a message whose modem was judged sick on it. ``dead`` when out of attempts or time.
+        """
+        error = f"{UNKNOWN_PREFIX}{error}" if unknown else error
+        with self._sessions.begin() as session:
+            return self._requeue(session, message_id, worker_id, error=error, now=now, min_delay=None)
+
+    def retry_now(self, ids: Iterable[int], now: datetime) -> int:
+        """Queued rows among ``ids`` waiting a retry back-off become due at once (their failure was a sick
+        modem's, judged after the fact); how many. Nothing else changes, the attempts stay counted."""
+        wanted = list(ids)
+        if not wanted:
+            return 0
+        with self._sessions.begin() as session:
+            changed = int(
+                session.execute(
+                    update(M)
+                    .where(M.id.in_(wanted), M.state == S.QUEUED, M.next_attempt_at > now)
+                    .values(next_attempt_at=now, updated_at=now),
+                    execution_options=_NO_SYNC,
+                ).rowcount  # type: ignore[attr-defined]
+            )
+        self._wake(changed)
+        return changed
 
     def mark_failed(self, message_id: int, worker_id: str, error: str, now: datetime) -> None:
         """A permanent error (invalid number, barred): ``failed``, never retried."""
@@ -474,14 +528,22 @@ class Outbox(OutboxReader):
         now: datetime,
         limit: int,
         priorities: Iterable[Priority] | None,
-        exclude_recipients: Iterable[str],
+        exclude_recipients: Recipients,
+        exclude_alert_recipients: Recipients,
+        exclude_ids: Iterable[int],
     ) -> list[ClaimedMessage]:
         conditions = due_conditions(now)
         if priorities is not None:
             conditions.append(M.priority.in_([Priority(p) for p in priorities]))
-        excluded = list(exclude_recipients)
-        if excluded:
+        excluded = _numbers(exclude_recipients)
+        if excluded is not None:
             conditions.append(M.recipient.not_in(excluded))
+        alerts_excluded = _numbers(exclude_alert_recipients)
+        if alerts_excluded is not None:
+            conditions.append(or_(M.priority != Priority.ALERT, M.recipient.not_in(alerts_excluded)))
+        ids = list(exclude_ids)
+        if ids:
+            conditions.append(M.id.not_in(ids))
         db_dialect = session.get_bind().dialect
         candidates = dialect.lock_for_claim(
             select(M.id).where(*conditions).order_by(*CLAIM_ORDER).limit(limit), db_dialect
@@ -531,8 +593,9 @@ class Outbox(OutboxReader):
         *,
         error: str,
         now: datetime,
-        min_delay: timedelta,
+        min_delay: timedelta | None,
     ) -> MessageState:
+        """``min_delay`` None: due at once, whatever the back-off (still ``dead`` when out of attempts)."""
         row = session.execute(
             select(M.attempts, M.max_attempts, M.expires_at, M.cancel_requested).where(
                 M.id == message_id, M.state == S.SENDING, M.worker_id == worker_id
@@ -541,13 +604,15 @@ class Outbox(OutboxReader):
         if row is None:
             raise StaleClaim(message_id, worker_id)
         next_at = self.retry.next_attempt(row.attempts, now, self._rng, max_attempts=row.max_attempts)
+        if next_at is not None:
+            next_at = now if min_delay is None else max(next_at, now + min_delay)
         values: dict[str, Any] = {"last_error": error, "worker_id": None, "claimed_at": None}
         if row.cancel_requested:
             event = E.CANCEL
-        elif next_at is None or (row.expires_at is not None and max(next_at, now + min_delay) >= row.expires_at):
+        elif next_at is None or (row.expires_at is not None and next_at >= row.expires_at):
             event = E.GIVE_UP
         else:
-            event, values["next_attempt_at"], values["modem_id"] = E.RETRY, max(next_at, now + min_delay), None
+            event, values["next_attempt_at"], values["modem_id"] = E.RETRY, next_at, None
         self._cas_one(session, message_id, worker_id, event, now=now, values=values)
         return transition(S.SENDING, event)
 
@@ -610,6 +675,14 @@ class Outbox(OutboxReader):
     def _wake(self, count: int) -> None:
         if count and self._notify is not None:
             self._notify(None)
+
+
+def _numbers(given: Recipients) -> list[str] | Select[Any] | None:
+    """Numbers to leave alone, as the claim's NOT IN takes them; None when there are none."""
+    if given is None or isinstance(given, Select):
+        return given
+    numbers = list(given)
+    return numbers or None
 
 
 def _listen_after_commit(session: Session) -> None:

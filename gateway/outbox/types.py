@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from gateway.outbox.errors import InvalidMessage
 from gateway.outbox.models import Priority
@@ -120,7 +121,7 @@ class ReportOutcome:
     changed: bool
 
 
-# Given the claim's session and the rows just claimed, return the ids whose recipient may no longer receive
-# them (e.g. a withdrawn registration). Runs inside the claim transaction, so a withdrawal committed before
-# the claim always wins; those rows are cancelled instead of handed to the worker.
-RecipientFilter = Callable[[Session, Sequence[ClaimedMessage]], Collection[int]]
+# The recipient rule checked right before each submit (``Outbox.check_before_submit``), as an SQL condition on
+# the outbox row's recipient, alert and campaign columns (``gateway.alerts.guard.send_guard``): the row and the rule
+# are read in one indexed query. A withdrawal, STOP, suspension or expiry committed before that read always wins.
+SendGuard = Callable[[ColumnElement[str], ColumnElement[Any], ColumnElement[Any]], ColumnElement[bool]]

@@ -23,30 +23,26 @@ Import rules:
 from __future__ import annotations
 
 import contextlib
-import io
 import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, tzinfo
-from typing import IO, Any
+from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway import audit
 from gateway.registry.errors import RegistryError
-from gateway.registry.models import Member, MemberPhone, MemberStatus, Street
+from gateway.registry.models import Member, MemberPhone, MemberStatus
 from gateway.registry.phones import ParsedPhone
 from gateway.registry.records import MemberInput, ValidMember, expiry_for, status_for_dates, validate_member
 from gateway.registry.reference import reference_index
 from gateway.registry.settings import DEFAULT_SETTINGS, RegistrySettings
-from gateway.registry.sheets import SheetError, Table, read_table, write_csv, write_xlsx
-from gateway.registry.words import STATUS_LABELS, phone_state, why_not
+from gateway.registry.sheets import SheetError, Table, read_table
 
 COLUMNS = ("siren", "siret", "name", "category", "address", "street", "zone", "phones", "contact", "registered_on")
-# What an export adds for people to read; an import ignores these columns (the register owns them).
-EXPORT_COLUMNS = (*COLUMNS, "status", "expires_on", "phone_states")
 DATE_PATTERNS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 PHONE_SEPARATORS = re.compile(r"[/;,]")
 CHUNK = 500
@@ -142,27 +138,33 @@ def _validate(
     first_line: dict[str, int] = {}
     rows = table.rows
     width = len(table.columns)
-    for count, (line, cells) in enumerate(rows, start=1):
-        value = dict(zip(table.columns, cells, strict=False)).get  # ignored columns land under None
-        key_raw = value("siret", "").strip() or value("siren", "").strip()
+    # Each row is padded to the header's width plus one empty cell, where absent columns point.
+    at = {column: i for i, column in enumerate(table.columns) if column is not None}
+    siren_at, siret_at, name_at, category_at, address_at, street_at, zone_at, phones_at, contact_at, day_at = (
+        at.get(column, width) for column in COLUMNS
+    )
+    for count, (line, row) in enumerate(rows, start=1):
+        cells = row[:width]
+        cells.extend([""] * (width + 1 - len(cells)))
+        key_raw = cells[siret_at].strip() or cells[siren_at].strip()
         try:
-            if len(cells) > width and "".join(cells[width:]).strip():
+            if len(row) > width and "".join(row[width:]).strip():
                 raise RegistryError(
                     f"{len(cells)} cellules remplies pour {width} colonnes ; une cellule déborde (séparateur "
                     "dans un nom ?) : mettez ce texte entre guillemets ou retirez la cellule en trop"
                 )
             member = validate_member(
                 MemberInput(
-                    siren=value("siren", ""),
-                    siret=value("siret", ""),
-                    name=value("name", ""),
-                    category=value("category", ""),
-                    zone=value("zone", ""),
-                    street=value("street", ""),
-                    address=value("address", ""),
-                    contact=value("contact", ""),
-                    phones=split_phones(value("phones", "")),
-                    registered_on=parse_day(value("registered_on", ""), today),
+                    siren=cells[siren_at],
+                    siret=cells[siret_at],
+                    name=cells[name_at],
+                    category=cells[category_at],
+                    zone=cells[zone_at],
+                    street=cells[street_at],
+                    address=cells[address_at],
+                    contact=cells[contact_at],
+                    phones=split_phones(cells[phones_at]),
+                    registered_on=parse_day(cells[day_at], today),
                 ),
                 index,
                 settings,
@@ -297,22 +299,23 @@ def _match(
     Rows that name no single establishment, or the same one as an earlier row, become errors.
     """
     by_siret = {e.siret: e for rows in existing.values() for e in rows if e.siret is not None}
+    # The business's establishment known without SIRET (at most one, by the database's own constraint).
+    bare = {e.siren: e for rows in existing.values() for e in rows if e.siret is None}
     taken: dict[int, int] = {}  # establishment id -> line that named it
     plan: list[tuple[Any, ValidMember]] = []
     for row in good:
         member = row.member
-        known = existing.get(member.siren, [])
-        without_siret = [e for e in known if e.siret is None]
+        without_siret = bare.get(member.siren)
         target: Any = None
         if member.siret is not None:
             target = by_siret.get(member.siret)
-            if target is None and without_siret and without_siret[0].id not in taken:
-                numbers = {p.e164 for p in phones.get(without_siret[0].id, [])}
+            if target is None and without_siret is not None and without_siret.id not in taken:
+                numbers = {p.e164 for p in phones.get(without_siret.id, [])}
                 if numbers & {p.e164 for p in member.phones}:
-                    target = without_siret[0]  # the same shop: the register learns its SIRET
-        elif without_siret:
-            target = without_siret[0]
-        elif len(known) == 1:
+                    target = without_siret  # the same shop: the register learns its SIRET
+        elif without_siret is not None:
+            target = without_siret
+        elif len(known := existing.get(member.siren, [])) == 1:
             target = known[0]
         elif known:
             listed = ", ".join(e.siret for e in known)
@@ -457,85 +460,3 @@ def _update(
         session.execute(update(MemberPhone), move)
     if add:
         session.execute(insert(MemberPhone), add)
-
-
-def export_members(
-    session: Session,
-    out: IO[bytes],
-    *,
-    fmt: str = "csv",
-    statuses: Sequence[MemberStatus] | None = None,
-    today: date | None = None,
-    tz: tzinfo | None = None,
-) -> int:
-    """Write establishments (all, or those with the given statuses) to ``out`` as CSV (UTF-8, comma) or
-    .xlsx, in the import format plus what people need to read: French status, expiry date and each
-    number's state (``today`` decides whether a registration still receives alerts; ``tz`` dates the
-    withdrawals locally). Returns how many. Numbers withdrawn by STOP are written too, with their state, so
-    that export then import changes nothing (an import never brings a withdrawn number back)."""
-    day = today or datetime.now(UTC).date()
-    rows = _export_rows(session, statuses, day, tz)
-    if fmt == "xlsx":
-        return write_xlsx(out, EXPORT_COLUMNS, rows)
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-    try:
-        return write_csv(text, EXPORT_COLUMNS, rows)
-    finally:
-        text.flush()
-        text.detach()
-
-
-def _export_rows(
-    session: Session, statuses: Sequence[MemberStatus] | None, today: date, tz: tzinfo | None
-) -> Iterator[list[str]]:
-    streets = dict(session.execute(select(Street.id, Street.name)).all())
-    # Plain columns, not ORM objects: an export of the whole register stays a quick read.
-    query = select(
-        Member.id,
-        Member.siren,
-        Member.siret,
-        Member.name,
-        Member.category_id,
-        Member.address,
-        Member.street_id,
-        Member.zone_id,
-        Member.contact,
-        Member.registered_on,
-        Member.status,
-        Member.expires_on,
-    ).order_by(Member.id)
-    if statuses is not None:
-        query = query.where(Member.status.in_(list(statuses)))
-    for chunk in session.execute(query.execution_options(yield_per=CHUNK)).partitions():
-        ids = [m.id for m in chunk]
-        numbers: dict[int, list[tuple[str, datetime | None]]] = {}
-        for member_id, e164, withdrawn_at in session.execute(
-            select(MemberPhone.member_id, MemberPhone.e164, MemberPhone.withdrawn_at)
-            .where(MemberPhone.member_id.in_(ids))
-            .order_by(MemberPhone.member_id, MemberPhone.position)
-        ):
-            numbers.setdefault(member_id, []).append((e164, withdrawn_at))
-        for m in chunk:
-            phones = numbers.get(m.id, [])
-            reason = why_not(m.status, m.expires_on, today)
-            yield [
-                m.siren,
-                m.siret or "",
-                m.name,
-                m.category_id,
-                m.address,
-                streets.get(m.street_id, "") if m.street_id is not None else "",
-                m.zone_id,
-                ";".join(e164 for e164, _ in phones),
-                m.contact,
-                m.registered_on.isoformat(),
-                STATUS_LABELS[m.status],
-                m.expires_on.isoformat(),
-                ";".join(phone_state(w, reason, _local_day(w, tz)) for _, w in phones),
-            ]
-
-
-def _local_day(moment: datetime | None, tz: tzinfo | None) -> str:
-    if moment is None:
-        return ""
-    return (moment.astimezone(tz) if tz is not None else moment).strftime("%d/%m/%Y")

@@ -164,15 +164,17 @@ def read_table(data: bytes) -> Table:
     text, encoding = decode(data)
     if not text.strip():
         raise SheetError(1, "fichier vide ; la première ligne doit être l'en-tête (SIREN, Nom, Catégorie, …)")
-    separator = _separator(text.splitlines()[0])
+    end = text.find("\n")
+    separator = _separator(text if end < 0 else text[:end])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     header = next(reader)
     columns = _columns(header)
     rows: list[tuple[int, list[str]]] = []
     line = reader.line_num + 1
     for cells in reader:
-        if "".join(cells).strip():
-            rows.append((line, [unneutralise(cell) if cell.startswith("'") else cell for cell in cells]))
+        joined = "".join(cells)
+        if joined.strip():
+            rows.append((line, [unneutralise(cell) for cell in cells] if "'" in joined else cells))
         line = reader.line_num + 1
     name = {";": ";", ",": ",", "\t": "tabulation"}[separator]
     return Table(columns, rows, f"csv {encoding} {name}")

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from gateway import audit
 from gateway.privacy.export import export_member_data
 from gateway.registry import members as registry
-from gateway.registry.csv_io import ImportReport, export_members, import_members
+from gateway.registry.csv_io import ImportReport, import_members
 from gateway.registry.errors import InvalidMemberError
+from gateway.registry.exporting import export_members
 from gateway.registry.models import Member, MemberPhone, MemberStatus
 from gateway.registry.phones import parse_phone
 from gateway.registry.records import MemberInput

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from gateway.alerts.fanout import create_alert
-from gateway.alerts.guard import is_still_allowed, recipient_filter
+from gateway.alerts.guard import is_still_allowed, send_guard
 from gateway.alerts.models import AlertStatus
 from gateway.alerts.settings import TextSettings
 from gateway.alerts.types import AlertRequest, Target
@@ -75,9 +75,11 @@ def test_withdrawal_after_fan_out_stops_the_message(world: tuple[Session, Outbox
     s.commit()
     assert not is_still_allowed(s, ("+33639980003", alert_id, None), TODAY)
     s.rollback()
-    # Plugged into the claim, the row is cancelled instead of handed to a worker.
-    claimed = outbox.claim("w", "m1", now=NOW, limit=10, recipient_filter=recipient_filter(lambda: TODAY))
-    assert sorted(c.recipient for c in claimed) == ["+33639980001", "+33639980002"]
+    # As the worker calls it right before each submit: the withdrawn number's row is cancelled, not sent.
+    claimed = outbox.claim("w", "m1", now=NOW, limit=10)
+    guard = send_guard(lambda: TODAY)
+    verdicts = {c.recipient: outbox.check_before_submit(c, guard, NOW) for c in claimed}
+    assert verdicts == {"+33639980001": None, "+33639980002": None, "+33639980003": "recipient no longer allowed"}
     refused = [v for v in (outbox.get(i) for i in range(1, 4)) if v is not None and v.recipient == "+33639980003"]
     assert refused[0].state is MessageState.CANCELLED
 

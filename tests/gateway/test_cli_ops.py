@@ -221,6 +221,7 @@ def test_modems_reads_the_daemon_api(cli: Cli, daemon: tuple[ThreadingHTTPServer
                 "budget": [
                     {"kind": "messages/jour", "used": 42, "limit": 500},
                     {"kind": "destinataires/mois", "used": 7, "limit": None},
+                    {"kind": "destinataires/mois", "used": 250, "limit": 250, "exhausted": True, "note": "NOTE"},
                 ],
             },
             {"id": "m1", "state": "failed", "last_error": "modem unplugged"},
@@ -237,6 +238,8 @@ def test_modems_reads_the_daemon_api(cli: Cli, daemon: tuple[ThreadingHTTPServer
         "modem unplugged",
         "messages/jour 42/500",
         "destinataires/mois 7 (sans limite)",
+        "250/250",
+        "ATTENTION : NOTE",
     ):
         assert text in result.stdout, text
     as_json = CliRunner().invoke(app, ["modems", "--config", str(config), "--token", "t2", "--json"])

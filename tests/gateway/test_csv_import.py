@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import entries
 from gateway.registry import members as m
-from gateway.registry.csv_io import COLUMNS, EXPORT_COLUMNS, export_members, import_members
+from gateway.registry.csv_io import COLUMNS, import_members
+from gateway.registry.exporting import EXPORT_COLUMNS, export_members
 from gateway.registry.fiction import write_members_csv
 from gateway.registry.models import Member, MemberPhone, MemberStatus
 from gateway.registry.reference import load_reference

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from drivers.errors import ModemTimeout, SubmitRejected
 from gateway import metrics
+from gateway.dispatch.failures import classify
+from gateway.dispatch.outcomes import Action
 from gateway.outbox.models import Priority
 from gateway.outbox.store import Outbox
 from gateway.outbox.types import NewMessage
@@ -28,20 +30,21 @@ def sample(name: str, **labels: str) -> float:
 def test_submits_are_counted_by_outcome_and_error_class() -> None:
     before = {
         "sent": sample("vigicommerce_submits_total", modem="mx", outcome="sent"),
-        "failed": sample("vigicommerce_submits_total", modem="mx", outcome="failed"),
-        "rejected": sample("vigicommerce_submit_errors_total", modem="mx", error="SubmitRejected"),
-        "timeout": sample("vigicommerce_submit_errors_total", modem="mx", error="ModemTimeout"),
+        "fail": sample("vigicommerce_submits_total", modem="mx", outcome="fail"),
+        "rejected": sample("vigicommerce_submit_errors_total", modem="mx", error="message_rejected"),
+        "silent": sample("vigicommerce_submit_errors_total", modem="mx", error="modem_silent"),
         "count": sample("vigicommerce_submit_seconds_count", modem="mx", outcome="sent"),
     }
     metrics.submit_done("mx", 0.4, "sent")
-    metrics.submit_done("mx", 0.2, "failed", SubmitRejected("+CMS ERROR: 21", code=21))
-    metrics.submit_done("mx", 10.0, "modem_lost", ModemTimeout("no answer"))
+    metrics.submit_done("mx", 0.2, "fail", classify(SubmitRejected("+CMS ERROR: 21", code=21)))
+    metrics.submit_done("mx", 10.0, "release", classify(ModemTimeout("no answer")))
     assert sample("vigicommerce_submits_total", modem="mx", outcome="sent") == before["sent"] + 1
-    assert sample("vigicommerce_submits_total", modem="mx", outcome="failed") == before["failed"] + 1
-    assert sample("vigicommerce_submit_errors_total", modem="mx", error="SubmitRejected") == before["rejected"] + 1
-    assert sample("vigicommerce_submit_errors_total", modem="mx", error="ModemTimeout") == before["timeout"] + 1
+    assert sample("vigicommerce_submits_total", modem="mx", outcome="fail") == before["fail"] + 1
+    assert sample("vigicommerce_submit_errors_total", modem="mx", error="message_rejected") == before["rejected"] + 1
+    assert sample("vigicommerce_submit_errors_total", modem="mx", error="modem_silent") == before["silent"] + 1
     assert sample("vigicommerce_submit_seconds_count", modem="mx", outcome="sent") == before["count"] + 1
     assert sample("vigicommerce_submit_seconds_bucket", modem="mx", outcome="sent", le="0.5") >= 1
+    assert set(metrics.OUTCOMES) == {"sent", *(action.value for action in Action if action is not Action.RESUME)}
 
 
 def test_first_submit_is_observed_by_priority() -> None:

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
 
 from gateway.outbox.errors import InvalidMessage, StaleClaim
-from gateway.outbox.models import Priority
+from gateway.outbox.models import OutboxMessage, Priority
 from gateway.outbox.retry import RetryPolicy
 from gateway.outbox.states import MessageState
 from gateway.outbox.store import Outbox
@@ -257,19 +259,73 @@ def test_cancel_requested_row_that_was_sent_stays_sent(outbox: Outbox) -> None:
     assert view is not None and view.state is MessageState.SENT
 
 
-def test_recipient_filter_cancels_withdrawn_numbers_inside_the_claim(outbox: Outbox) -> None:
-    ids = [outbox.enqueue_one(msg(n), T0) for n in NUMBERS[:3]]
-    seen: list[list[int]] = []
+def test_check_before_submit_reads_the_claim_the_cancel_and_the_guard(outbox: Outbox) -> None:
+    ids = [outbox.enqueue_one(msg(n), T0) for n in NUMBERS[:4]]
+    claimed = {c.id: c for c in outbox.claim("w", "m", now=T0, limit=4)}
 
-    def withdrawn(session: object, rows: object) -> set[int]:
-        seen.append([r.id for r in rows])  # type: ignore[attr-defined]
-        return {r.id for r in rows if r.recipient == NUMBERS[1]}  # type: ignore[attr-defined]
+    def guard(recipient: ColumnElement[str], _alert: object, _campaign: object) -> ColumnElement[bool]:
+        return recipient != NUMBERS[1]  # withdrawn since the claim: the rule is a condition on the row
 
-    claimed = outbox.claim("w", "m", now=T0, limit=3, recipient_filter=withdrawn)
-    assert [c.id for c in claimed] == [ids[0], ids[2]]
-    assert seen == [ids]
-    view = outbox.get(ids[1])
-    assert view is not None and view.state is MessageState.CANCELLED
+    assert outbox.check_before_submit(claimed[ids[0]], guard, T0) is None  # may go: nothing written
+    assert outbox.get(ids[0]).state is MessageState.SENDING  # type: ignore[union-attr]
+    assert outbox.check_before_submit(claimed[ids[1]], guard, T0) == "recipient no longer allowed"
+    outbox.cancel(ids=[ids[2]], now=T0)  # e.g. the alert's cancel, while the row is claimed
+    assert outbox.check_before_submit(claimed[ids[2]], guard, T0) == "cancelled while claimed"
+    outbox.release("w", now=T0, ids=[ids[3]])  # the claim was taken away (stale recovery, release)
+    assert outbox.check_before_submit(claimed[ids[3]], guard, T0) == "claim lost"
+    assert outbox.check_before_submit(claimed[ids[0]], None, T0) is None  # no guard: the row alone
+    states = [outbox.get(i).state for i in ids]  # type: ignore[union-attr]
+    assert states == [MessageState.SENDING, MessageState.CANCELLED, MessageState.CANCELLED, MessageState.QUEUED]
+    assert outbox.get(ids[1]).last_error == "recipient no longer allowed"  # type: ignore[union-attr]
+
+
+def test_claim_leaves_numbers_alerts_and_rows_to_others(outbox: Outbox) -> None:
+    stuck = outbox.enqueue_one(msg(NUMBERS[0]), T0)
+    stuck_alert = outbox.enqueue_one(msg(NUMBERS[1], Priority.ALERT), T0)
+    other_alert = outbox.enqueue_one(msg(NUMBERS[1], Priority.OPERATIONAL), T0)  # same number, not an alert
+    avoided = outbox.enqueue_one(msg(NUMBERS[2]), T0)
+    free = outbox.enqueue_one(msg(NUMBERS[3]), T0)
+    claimed = outbox.claim(
+        "w",
+        "m",
+        now=T0,
+        limit=10,
+        exclude_recipients=[NUMBERS[0]],
+        exclude_alert_recipients=[NUMBERS[1]],
+        exclude_ids=[avoided],
+    )
+    assert sorted(c.id for c in claimed) == sorted([other_alert, free])
+    rest = outbox.claim("w2", "m2", now=T0, limit=10)
+    assert sorted(c.id for c in rest) == sorted([stuck, stuck_alert, avoided])
+    outbox.release("w2", now=T0)
+    # The numbers may come as a query, run inside the claim (a SIM can hold thousands of numbers in a month).
+    query = select(OutboxMessage.recipient).where(OutboxMessage.id == stuck)
+    by_query = outbox.claim("w3", "m3", now=T0, limit=10, exclude_recipients=query)
+    assert sorted(c.id for c in by_query) == sorted([stuck_alert, avoided])
+
+
+def test_retry_now_makes_waiting_retries_due_and_nothing_else(outbox: Outbox) -> None:
+    waiting, sending, other = (outbox.enqueue_one(msg(n), T0) for n in NUMBERS[:3])
+    outbox.claim("w", "m", now=T0, limit=3)
+    outbox.mark_retry(waiting, "w", error="+CMS ERROR: 42", now=T0)
+    outbox.mark_retry(other, "w", error="+CMS ERROR: 42", now=T0)
+    later = T0 + timedelta(seconds=1)
+    assert outbox.retry_now([waiting, sending], later) == 1  # the claimed row is not touched
+    assert outbox.get(waiting).next_attempt_at == later  # type: ignore[union-attr]
+    assert outbox.get(other).next_attempt_at > later  # type: ignore[union-attr, operator]
+    assert outbox.get(sending).state is MessageState.SENDING  # type: ignore[union-attr]
+    assert outbox.retry_now([], later) == 0
+
+
+def test_resend_is_due_at_once_and_counts_the_attempt(outbox: Outbox) -> None:
+    message_id = outbox.enqueue_one(msg(), T0)
+    outbox.claim("w", "m", now=T0)
+    assert outbox.resend(message_id, "w", error="no answer", now=T0, unknown=True) is MessageState.QUEUED
+    view = outbox.get(message_id)
+    assert view is not None and view.attempts == 1 and view.next_attempt_at == T0
+    assert view.last_error == "outcome unknown: no answer"
+    (again,) = outbox.claim("w2", "m2", now=T0)  # another modem takes it now, not after the back-off
+    assert again.id == message_id and again.attempts == 2
 
 
 def test_cancel_claimed_and_mark_unknown(outbox: Outbox) -> None:

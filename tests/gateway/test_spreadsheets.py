@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 import gateway.audit.models  # noqa: F401 - registers the audit table
 from gateway.registry import members as m
-from gateway.registry.csv_io import ImportReport, export_members, import_members
+from gateway.registry.csv_io import ImportReport, import_members
+from gateway.registry.exporting import export_members
 from gateway.registry.models import Member, MemberPhone, MemberStatus
 from gateway.registry.reference import load_reference
 from gateway.registry.sheets import SheetError, decode, neutralise, read_table, unneutralise

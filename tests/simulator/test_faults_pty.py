@@ -208,3 +208,23 @@ def test_reset(simulator: Simulator, term: AtTerminal) -> None:
     assert client.handsets() == [] and client.submits() == []
     status = client.modem("modem1")
     assert status["plugged"] and status["faults"] == []
+
+
+@pytest.mark.parametrize("stage", ["prompt", "answer"])
+def test_unplug_in_the_middle_of_a_submit(simulator: Simulator, term: AtTerminal, stage: str) -> None:
+    client = simulator.client
+    client.inject_fault("modem0", "unplug_at", stage=stage, count=1)
+    pdu, length = submit_pdu(text="hello")
+    term.write(f"AT+CMGS={length}\r".encode())
+    if stage == "answer":
+        term.read_until(rb"> ")
+        term.write(pdu.encode() + b"\x1a")
+    with pytest.raises((OSError, EOFError)):  # the port is gone (EIO or end of file): no prompt, no answer
+        term.read_until(rb"> |OK|ERROR", timeout=5)
+    assert client.handsets() == [] and client.submits() == []
+    assert not client.modem("modem0")["plugged"]
+    client.replug("modem0")
+    with AtTerminal(simulator.modems[0].device_path) as again:
+        again.command("ATE0")
+        assert again.command("AT").endswith(b"OK\r\n")
+    assert client.modem("modem0")["faults"] == []  # consumed: once

@@ -13,7 +13,8 @@ from gateway.api.context import ApiContext
 from gateway.api.errors import responses
 from gateway.api.schemas import MAX_ID
 from gateway.api.security import Context, Reader
-from gateway.dispatch.worker import WorkerStatus
+from gateway.dispatch.budgets import EXHAUSTED_NOTE, budget_uses
+from gateway.dispatch.link import WorkerStatus
 from gateway.inbox.models import InboxKind
 from gateway.outbox.models import OutboxMessage, Priority
 from gateway.outbox.states import MessageState
@@ -37,12 +38,15 @@ class ReplyList(BaseModel):
 
 
 class BudgetOut(BaseModel):
-    """One budget of the modem's SIM; ``warning`` once ``used`` reaches ``dispatch.budget_warn_fraction`` of it."""
+    """One budget of the modem's SIM; ``warning`` once ``used`` reaches ``dispatch.budget_warn_fraction`` of it,
+    ``exhausted`` at the limit, and then ``note`` says what the SIM still sends."""
 
     kind: str
     used: int
     limit: int | None
     warning: bool
+    exhausted: bool = False
+    note: str | None = None
 
 
 class ModemOut(BaseModel):
@@ -151,16 +155,18 @@ def modems(context: Context, _identity: Reader) -> ModemList:
 
 
 def _budget(status: WorkerStatus, warn_fraction: float) -> list[BudgetOut]:
-    sim = status.budget
-    if sim is None:
+    if status.budget is None:
         return []
-    pairs = (
-        ("messages/jour", sim.sent_today, sim.budget.messages_per_day),
-        ("destinataires/mois", sim.recipients_this_month, sim.budget.recipients_per_month),
-    )
     return [
-        BudgetOut(kind=kind, used=used, limit=limit, warning=limit is not None and used >= warn_fraction * limit)
-        for kind, used, limit in pairs
+        BudgetOut(
+            kind=use.kind,
+            used=use.used,
+            limit=use.limit,
+            warning=use.warning,
+            exhausted=use.exhausted,
+            note=EXHAUSTED_NOTE if use.exhausted else None,
+        )
+        for use in budget_uses(status.budget, warn_fraction)
     ]
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.auth.roles import Role
-from gateway.dispatch.budgets import SimBudget, SimState
+from gateway.dispatch.budgets import EXHAUSTED_NOTE, SimState
+from gateway.dispatch.settings import SimBudget
 from gateway.inbox.models import InboxKind, InboxMessage
 from gateway.storage.db import session_factory
 from tests.gateway.api.harness import NOW, Api
@@ -98,10 +100,14 @@ def test_modems_show_sim_budgets_and_warn_near_the_limit(api: Api) -> None:
         budget=SimBudget(messages_per_day=100, recipients_per_month=250),
         sent_today=85,
         recipients_this_month=12,
-        has_number=False,
     )
     budget = api.client.get("/modems", headers=api.auth(Role.READ)).json()["items"][0]["budget"]
     assert budget == [
-        {"kind": "messages/jour", "used": 85, "limit": 100, "warning": True},  # 85 % >= the default 80 %
-        {"kind": "destinataires/mois", "used": 12, "limit": 250, "warning": False},
+        # 85 % >= the default 80 %
+        {"kind": "messages/jour", "used": 85, "limit": 100, "warning": True, "exhausted": False, "note": None},
+        {"kind": "destinataires/mois", "used": 12, "limit": 250, "warning": False, "exhausted": False, "note": None},
     ]
+    api.modems[0].budget = dataclasses.replace(api.modems[0].budget, sent_today=100)
+    first = api.client.get("/modems", headers=api.auth(Role.READ)).json()["items"][0]["budget"][0]
+    assert first["exhausted"] and first["note"] == EXHAUSTED_NOTE
+    assert "n'envoie plus que les alertes" in first["note"] and "autres SIM" in first["note"]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from bench import __main__ as runner
-from bench import bench_alert_timing, bench_cost, bench_drain, bench_faults, bench_latency
+from bench import bench_alert_timing, bench_backup, bench_cost, bench_drain, bench_faults, bench_latency
 from bench.common import numbers, percentile, table
 
 pytestmark = pytest.mark.slow  # each runs a benchmark in its quick mode
@@ -47,8 +47,15 @@ def test_alert_reaches_every_handset_in_quick_mode(capsys: pytest.CaptureFixture
     assert out.count("12/12") == 4, out
 
 
+def test_backup_benchmark_prints_its_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    bench_backup.main(members=300, outbox_rows=2000)
+    out = capsys.readouterr().out
+    for line in ("backup while a writer commits", "restore into a fresh directory", "writer during the backup"):
+        assert line in out, out
+
+
 def test_runner_knows_the_benchmarks_and_refuses_an_unknown_one(capsys: pytest.CaptureFixture[str]) -> None:
-    assert {"latency", "drain", "alert_timing", "cost", "faults"} <= set(runner.available())
+    assert {"latency", "drain", "alert_timing", "cost", "faults", "backup"} <= set(runner.available())
     assert runner.main(["no-such-bench"]) == 2
     assert "one of:" in capsys.readouterr().err
 

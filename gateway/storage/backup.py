@@ -80,8 +80,8 @@ def backup(database_url: str, dest: Path) -> BackupFile:
         _fsync(partial)
         os.replace(partial, dest)
         _fsync(dest.parent)
-    except OSError as exc:
-        raise BackupError(f"écriture de la sauvegarde impossible ({exc.strerror or exc}) : {dest}") from exc
+    except (OSError, sqlite3.Error) as exc:  # a full disk comes as either, depending on who writes
+        raise BackupError(f"écriture de la sauvegarde impossible ({_reason(exc)}) : {dest}") from exc
     finally:
         partial.unlink(missing_ok=True)
     return BackupFile(dest, dest.stat().st_size, checked.kind, checked.revision, checked.counts)
@@ -184,8 +184,8 @@ def _sqlite_restore(db: Path, source: Path, now: datetime) -> Path | None:
             os.replace(db, kept)
         os.replace(partial, db)
         _fsync(db.parent)
-    except OSError as exc:
-        raise BackupError(f"restauration impossible ({exc.strerror or exc}) : {db}") from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupError(f"restauration impossible ({_reason(exc)}) : {db}") from exc
     finally:
         partial.unlink(missing_ok=True)
     _match_owner(owner, [db])
@@ -289,6 +289,10 @@ def _sqlite_path(database_url: str) -> Path:
     if not database or database == ":memory:" or database.startswith("file:"):
         raise BackupError("une base SQLite en mémoire ne se sauvegarde pas : configurez un fichier")
     return Path(database).resolve()
+
+
+def _reason(exc: OSError | sqlite3.Error) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
 
 
 def _fsync(path: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sqlite3
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -141,6 +142,23 @@ def test_backup_never_overwrites_and_needs_an_existing_directory(cli: Cli, tmp_p
     assert dest.read_text(encoding="utf-8") == "precious"
     result = cli.run(["db", "backup", str(tmp_path / "nowhere" / "x.db")])
     assert result.exit_code == 1 and "n'existe pas" in result.output
+
+
+def test_a_full_disk_leaves_no_half_backup(cli: Cli, tmp_path: Path) -> None:
+    disk = tmp_path / "small"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True, text=True, check=False
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a small tmpfs needs root: {mounted.stderr.strip()}")
+    try:
+        result = cli.run(["db", "backup", str(disk / "copy.db")])
+        assert result.exit_code == 1, result.output
+        assert "écriture de la sauvegarde impossible" in result.output and "full" in result.output
+        assert list(disk.iterdir()) == []  # no partial file, nothing that looks like a backup
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_restore_asks_first_and_a_no_writes_nothing(cli: Cli, tmp_path: Path) -> None:

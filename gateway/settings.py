@@ -24,11 +24,13 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from drivers.settings import PortSettings
+from gateway.alerts.errors import TemplateFileError
 from gateway.alerts.settings import TextSettings
+from gateway.alerts.templates import TemplateSet, load_templates
 from gateway.api.settings import HttpSettings
 from gateway.campaigns.settings import CampaignSettings
 from gateway.config import GatewayConfig
@@ -192,22 +194,45 @@ class HoursSection(_Section):
 
 
 class TextSection(_Section):
-    """Every key here is a field of ``TextSettings`` of the same name: a new text setting is one line in each."""
+    """Every key here is a field of ``TextSettings`` of the same name: a new text setting is one line in each.
+    ``templates`` is not a key: it is read from the package and ``templates_file`` when the file is read, so that
+    a broken templates file is refused like the rest of the configuration (and a reload re-reads it)."""
 
     policy: Literal["exact", "gsm-folded"] = _TEXT.policy
     max_segments: int = Field(_TEXT.max_segments, ge=1, le=20)
     template: str = _TEXT.template
+    signature: str = Field(_TEXT.signature, max_length=60)
     exercise_prefix_fr: str = _TEXT.exercise_prefix_fr
     exercise_prefix_en: str = _TEXT.exercise_prefix_en
+    test_prefix_fr: str = _TEXT.test_prefix_fr
+    test_prefix_en: str = _TEXT.test_prefix_en
+    templates_file: str = _TEXT.templates_file
+    _templates: TemplateSet = PrivateAttr(default_factory=TemplateSet)
 
-    @field_validator("template", "exercise_prefix_fr", "exercise_prefix_en")
+    @field_validator("templates_file")
+    @classmethod
+    def _templates_readable(cls, value: str) -> str:
+        try:
+            load_templates(value)  # read again below: the error is then named by its key
+        except TemplateFileError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _read_templates(self) -> TextSection:
+        self._templates = load_templates(self.templates_file)
+        return self
+
+    @field_validator(
+        "template", "signature", "exercise_prefix_fr", "exercise_prefix_en", "test_prefix_fr", "test_prefix_en"
+    )
     @classmethod
     def _printable(cls, value: str) -> str:
         # These go into every alert: the same rule as the texts operators type (gateway.printable).
         return printable(value)
 
     def build(self) -> TextSettings:
-        return TextSettings(**self.model_dump())
+        return TextSettings(**self.model_dump(), templates=self._templates)
 
 
 class RegistrySection(_Section):

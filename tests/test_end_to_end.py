@@ -30,6 +30,7 @@ from simulator.testing import running_simulator
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "members-sample.csv"
 OWNER = "Adjudant Testeur"
 TEXT = "Vigicommerce: 2 individus casques, scooter noir, vol a l'arrache signale. Restez vigilants."
+SMS = f"Gendarmerie - Vigicommerce : {TEXT}"  # what a member receives: the default signature first
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -127,10 +128,10 @@ def test_alert_dropped_over_http_reaches_exactly_the_zone(tmp_path: Path) -> Non
             response = http.post("/alerts", json={"text_fr": TEXT, "target": {"zones": [zone]}}, headers=headers)
             assert response.status_code == 202, response.text
             alert = response.json()
-            assert alert["text"] == TEXT and alert["numbers"] == len(expected)
+            assert alert["text"] == SMS and alert["numbers"] == len(expected)
 
             def delivered() -> bool:
-                got = {m["recipient"] for m in sim.client.handsets() if m["text"] == TEXT}
+                got = {m["recipient"] for m in sim.client.handsets() if m["text"] == SMS}
                 return got >= expected
 
             wait_for(delivered, "not every member of the zone received the alert", log)
@@ -143,7 +144,7 @@ def test_alert_dropped_over_http_reaches_exactly_the_zone(tmp_path: Path) -> Non
             shown = cli(config, "modems", "--token", token, "--json")
             states = [m["state"] for m in json.loads(shown)["items"]]
             assert states == ["open"] * len(sim.modems)
-        received = Counter(m["recipient"] for m in sim.client.handsets() if m["text"] == TEXT)
+        received = Counter(m["recipient"] for m in sim.client.handsets() if m["text"] == SMS)
     assert set(received) == expected, f"extra: {set(received) - expected}, missing: {expected - set(received)}"
     assert all(count == 1 for count in received.values()), received
     with sqlite3.connect(db) as conn:

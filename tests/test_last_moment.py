@@ -63,6 +63,7 @@ def test_withdrawal_stop_suspension_and_cancel_stop_claimed_messages(tmp_path: P
             # 1. Withdrawal (CLI), STOP (an SMS reply) and suspension (CLI) while the batch of 10 is claimed.
             text = "Vigicommerce : vol à l'arraché signalé à Cul-de-Sac, restez vigilants."
             alert = json.loads(cli(config, "alert", "send", "--fr", text, "--zone", ZONE, "--yes", "--json"))
+            text = alert["text"]  # what members receive: the signature first
             order = [
                 str(n)
                 for (n,) in query(
@@ -131,6 +132,7 @@ def test_withdrawal_stop_suspension_and_cancel_stop_claimed_messages(tmp_path: P
             # 2. Cancel (CLI) after three messages of a second alert.
             second = "Vigicommerce : fin de vigilance à Cul-de-Sac, message de test d'annulation."
             alert2 = json.loads(cli(config, "alert", "send", "--fr", second, "--zone", ZONE, "--yes", "--json"))
+            second = alert2["text"]
             wait_for(lambda: len(arrivals(client, second)) >= 3, "the second alert never started", log)
             cli(config, "alert", "cancel", str(alert2["alert_id"]), "--yes")
             (cancelled_at,) = query(db, "SELECT cancelled_at FROM alert WHERE id = ?", alert2["alert_id"])[0]

@@ -60,13 +60,22 @@ def check_length(text: str, settings: TextSettings, field: str = "text") -> Comp
 
 
 def compose(text_fr: str, text_en: str, *, status: AlertStatus, settings: TextSettings) -> ComposedText:
-    """The SMS of an alert. An exercise starts with ``EXERCICE`` (and its English part with ``EXERCISE``)
-    so that no member mistakes it for a real alert, whichever language they read."""
+    """The SMS of an alert (or an update, or an end of alert): ``<signature> <fr>`` and the English text joined
+    by the template. An exercise starts each language with ``EXERCICE``/``EXERCISE`` and a test with ``TEST``,
+    so that no member mistakes it for a real alert, whichever language they read; the signature comes first,
+    so that the member knows who writes before reading on (a text from an unknown number may pass for a scam).
+    """
     fr, en = printable(text_fr, "text_fr").strip(), printable(text_en, "text_en").strip()
     if not fr:
         raise InvalidAlertError("texte français manquant ; une alerte a toujours un texte en français")
-    if status is AlertStatus.EXERCISE:
-        fr = f"{settings.exercise_prefix_fr} - {fr}"
-        if en:
-            en = f"{settings.exercise_prefix_en} - {en}"
-    return check_length(join_languages(fr, en, settings.template), settings)
+    prefixes = {
+        AlertStatus.EXERCISE: (settings.exercise_prefix_fr, settings.exercise_prefix_en),
+        AlertStatus.TEST: (settings.test_prefix_fr, settings.test_prefix_en),
+    }.get(status)
+    if prefixes is not None:
+        fr = f"{prefixes[0]} - {fr}" if prefixes[0] else fr
+        if en and prefixes[1]:
+            en = f"{prefixes[1]} - {en}"
+    text = join_languages(fr, en, settings.template)
+    signature = settings.signature.strip()
+    return check_length(f"{signature} {text}" if signature else text, settings)

@@ -56,3 +56,55 @@ class IdempotencyConflictError(AlertError):
             f"la clé d'idempotence « {key} » a déjà servi pour l'alerte n° {alert_id} avec un contenu différent ; "
             "utilisez une nouvelle clé pour une nouvelle alerte"
         )
+
+
+class TemplateFileError(AlertError):
+    """A templates file that cannot be used (unreadable, not TOML, a template malformed): the message names the
+    file, the template and what to fix."""
+
+
+class UnknownTemplateError(InvalidAlertError):
+    """No template with that id."""
+
+    def __init__(self, template_id: str, known: tuple[str, ...]) -> None:
+        self.template_id = template_id
+        self.known = known
+        super().__init__(
+            f"modèle « {template_id} » inconnu ; modèles disponibles : {', '.join(known)} "
+            "(vigicommerce alert templates)"
+        )
+
+
+class MissingFieldError(InvalidAlertError):
+    """A template's placeholders left without a value; ``fields`` names each of them."""
+
+    def __init__(self, template_id: str, fields: tuple[str, ...]) -> None:
+        self.template_id = template_id
+        self.fields = fields
+        plural = "s" if len(fields) > 1 else ""
+        super().__init__(
+            f"modèle « {template_id} » : champ{plural} manquant{plural} : {', '.join(fields)} ; "
+            f"donnez une valeur à chacun"
+        )
+
+
+class UnknownFieldError(InvalidAlertError):
+    """A field given that the template does not have (a typo would drop the value silently)."""
+
+    def __init__(self, template_id: str, fields: tuple[str, ...], known: tuple[str, ...]) -> None:
+        self.template_id = template_id
+        self.fields = fields
+        self.known = known
+        super().__init__(
+            f"modèle « {template_id} » : champ inconnu « {fields[0]} » ; champs de ce modèle : {', '.join(known)} "
+            "(NOM_en pour une valeur propre au texte anglais)"
+        )
+
+
+class InvalidFieldError(InvalidAlertError):
+    """A field's value that cannot go into an SMS (a control character, a line break)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"champ « {field} » : {reason}")

@@ -108,6 +108,7 @@ def create_alert(
         target_categories=list(target.categories) if target else original.target_categories if original else [],
         whole_territory=target.whole_territory if target else bool(original and original.whole_territory),
         sender=request.sender,
+        template=request.template,
         created_at=now,
         members_count=resolved.members,
         numbers_count=len(resolved.numbers),
@@ -123,7 +124,12 @@ def create_alert(
             session,
             [
                 NewMessage(
-                    recipient=n, text=text.text, priority=Priority.ALERT, alert_id=alert_id, expires_at=expires_at
+                    recipient=n,
+                    text=text.text,
+                    priority=Priority.ALERT,
+                    alert_id=alert_id,
+                    expires_at=expires_at,
+                    rank=resolved.ranks.get(n, 0),
                 )
                 for n in resolved.numbers
             ],
@@ -131,7 +137,10 @@ def create_alert(
         )
         query = select(OutboxMessage.recipient, OutboxMessage.id).where(OutboxMessage.alert_id == alert_id)
         ids: dict[str, int] = {recipient: message_id for recipient, message_id in session.execute(query)}
-        rows = [{"alert_id": alert_id, "e164": n, "message_id": ids[n]} for n in resolved.numbers]
+        rows = [
+            {"alert_id": alert_id, "e164": n, "message_id": ids[n], "member_ids": list(resolved.member_ids.get(n, ()))}
+            for n in resolved.numbers
+        ]
         for start in range(0, len(rows), CHUNK):
             session.execute(insert(AlertRecipient), rows[start : start + CHUNK])
         audit.record(

@@ -65,6 +65,8 @@ class Alert(Base):
     numbers_count: Mapped[int] = mapped_column(Integer, default=0)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
+    # The template it was written from (None: typed by hand), for the statistics by type.
+    template: Mapped[str | None] = mapped_column(String(64))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(String(120))
 
@@ -80,5 +82,8 @@ class AlertRecipient(Base):
     alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True)
     e164: Mapped[str] = mapped_column(String(20), primary_key=True)
     message_id: Mapped[int | None] = mapped_column(Integer)
+    # The establishments (member ids) this number stood for when the alert was sent: the report says which shops
+    # got the alert even after a number changed hands or a member left. None for alerts sent before it was kept.
+    member_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_alert_recipient_e164", "e164", "alert_id"),)

@@ -7,8 +7,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gateway.alerts.errors import AlertNotFoundError, InvalidAlertError
 from gateway.alerts.models import Alert, AlertRecipient, AlertStatus, AlertType
 from gateway.alerts.types import AlertRequest
+from gateway.outbox.models import OutboxMessage
 from gateway.registry.models import Member, MemberPhone
 from gateway.registry.targeting import eligible, recipients
 
@@ -25,10 +26,13 @@ CHUNK = 500
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """Distinct numbers (sorted) and how many members they stand for."""
+    """Distinct numbers (sorted) and how many members they stand for; per number, its rank (nearest first: see
+    ``gateway.registry.targeting``; absent means 0) and the member ids it stands for."""
 
     numbers: list[str]
     members: int
+    ranks: Mapping[str, int] = field(default_factory=dict)
+    member_ids: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 def check_request(session: Session, request: AlertRequest) -> Alert | None:
@@ -91,12 +95,14 @@ def resolve(
     """The numbers ``request`` goes to today (see the module docstring)."""
     if original is not None:
         previous = list(session.scalars(select(AlertRecipient.e164).where(AlertRecipient.alert_id == original.id)))
+        ranks = original_ranks(session, original.id)  # an update or an end of alert goes nearest first too
         if request.status is AlertStatus.TEST:
             allowed = set(operator_numbers)
-            return Resolved(_distinct(n for n in previous if n in allowed), 0)
+            return Resolved(_distinct(n for n in previous if n in allowed), 0, ranks)
         eligible = eligible_numbers(session, previous, today)
         members = set().union(*eligible.values()) if eligible else set()
-        return Resolved(_distinct(eligible), len(members))
+        ids = {n: tuple(sorted(found)) for n, found in eligible.items()}
+        return Resolved(_distinct(eligible), len(members), ranks, ids)
     if request.status is AlertStatus.TEST:
         return Resolved(_distinct(operator_numbers), 0)
     target = request.target
@@ -109,4 +115,12 @@ def resolve(
         today=today,
     )
     members = {member_id for r in found for member_id in r.member_ids}
-    return Resolved([r.e164 for r in found], len(members))
+    return Resolved(
+        [r.e164 for r in found], len(members), {r.e164: r.rank for r in found}, {r.e164: r.member_ids for r in found}
+    )
+
+
+def original_ranks(session: Session, alert_id: int) -> dict[str, int]:
+    """The rank each number of ``alert_id`` was sent with."""
+    query = select(OutboxMessage.recipient, OutboxMessage.rank).where(OutboxMessage.alert_id == alert_id)
+    return {recipient: int(rank) for recipient, rank in session.execute(query)}

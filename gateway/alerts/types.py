@@ -25,7 +25,9 @@ class AlertRequest:
     """An alert as the operator (or the alerting software) asks for it.
 
     ``references`` is the id of the alert an ``update`` or ``cancel`` refers to; their target is the
-    original's recipients, so ``target`` is ignored for them.
+    original's recipients, so ``target`` is ignored for them. ``template`` and ``fields``: the template the texts
+    were rendered from and the fields the operator gave (defaults such as the time left out), which identify a
+    retried drop better than the texts do (a default time would differ).
     """
 
     text_fr: str
@@ -35,12 +37,19 @@ class AlertRequest:
     status: AlertStatus = AlertStatus.ACTUAL
     msg_type: AlertType = AlertType.ALERT
     references: int | None = None
+    template: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
 
     def fingerprint(self) -> str:
-        """A hash of everything that makes two requests the same alert (for idempotency keys)."""
+        """A hash of everything that makes two requests the same alert (for idempotency keys); for a template, the
+        template and the fields given rather than the texts."""
+        written: dict[str, object] = (
+            {"template": self.template, "fields": sorted(self.fields)}
+            if self.template is not None
+            else {"text_fr": self.text_fr, "text_en": self.text_en}
+        )
         body = {
-            "text_fr": self.text_fr,
-            "text_en": self.text_en,
+            **written,
             "sender": self.sender,
             "status": self.status.value,
             "msg_type": self.msg_type.value,

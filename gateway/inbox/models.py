@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Index, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import Boolean, Index, Integer, LargeBinary, SmallInteger, String, Text, false
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,6 +39,13 @@ class InboxMessage(Base):
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
     # The latest alert sent to this sender, when there is one: the reply is probably about it.
     linked_alert_id: Mapped[int | None] = mapped_column(Integer)
+    # Who marked it handled, and when (a STOP is handled by the gateway itself: both None).
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by: Mapped[str | None] = mapped_column(String(120))
+    # Looks like an opt-out with more words ("STOP svp"): nobody was withdrawn, a person decides.
+    stop_suspected: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When it was pushed by SMS to the duty numbers (None: not pushed), so that it is pushed once.
+    forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_inbox_message_pending", "handled", "stored_at"),

@@ -75,10 +75,14 @@ class OutboxMessage(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     alert_id: Mapped[int | None] = mapped_column(Integer)
     campaign_id: Mapped[int | None] = mapped_column(Integer)
+    # Nearest first, within one alert: 0 on a street the alert names, 1 elsewhere in a quartier it names, 2 the
+    # others (gateway.registry.targeting.rank); 0 for every other message. Written once, at the fan-out.
+    rank: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     __table_args__ = (
-        # The claim: queued rows in priority then age order.
-        Index("ix_outbox_message_claim", "state", "priority", "created_at", "id"),
+        # The claim: queued rows by priority, then alert by alert in the order they were dropped (their rows
+        # share the fan-out's created_at), nearest first within an alert.
+        Index("ix_outbox_message_claim", "state", "priority", "created_at", "rank", "id"),
         # Stale-claim recovery and release by worker.
         Index("ix_outbox_message_worker", "state", "worker_id", "claimed_at"),
         Index("ix_outbox_message_expiry", "state", "expires_at"),

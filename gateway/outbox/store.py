@@ -78,7 +78,11 @@ _CLAIM_COLUMNS = (
     M.alert_id,
     M.campaign_id,
     M.created_at,
+    M.rank,
 )
+# The sending order, which the claim index follows: priority, then alert by alert as they were dropped (an alert's
+# rows share its fan-out's created_at), nearest first within an alert (rank), then the fan-out's order.
+CLAIM_ORDER = (M.priority, M.created_at, M.rank, M.id)
 
 
 class Outbox(OutboxReader):
@@ -147,6 +151,7 @@ class Outbox(OutboxReader):
             "updated_at": now,
             "alert_id": message.alert_id,
             "campaign_id": message.campaign_id,
+            "rank": message.rank,
         }
 
     def _announce(self, session: Session, priority: int) -> None:
@@ -541,7 +546,7 @@ class Outbox(OutboxReader):
             conditions.append(M.id.not_in(ids))
         db_dialect = session.get_bind().dialect
         candidates = dialect.lock_for_claim(
-            select(M.id).where(*conditions).order_by(M.priority, M.created_at, M.id).limit(limit), db_dialect
+            select(M.id).where(*conditions).order_by(*CLAIM_ORDER).limit(limit), db_dialect
         )
         target = transition(S.QUEUED, E.CLAIM)
         values = {
@@ -576,7 +581,7 @@ class Outbox(OutboxReader):
                 claimed_at=now,
                 created_at=r.created_at,
             )
-            for r in sorted(rows, key=lambda r: (r.priority, r.created_at, r.id))
+            for r in sorted(rows, key=lambda r: (r.priority, r.created_at, r.rank, r.id))
         ]
         return claimed
 

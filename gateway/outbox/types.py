@@ -30,6 +30,7 @@ class NewMessage:
     alert_id: int | None = None
     campaign_id: int | None = None
     max_attempts: int | None = None
+    rank: int = 0  # nearest first within an alert (gateway.registry.targeting.rank)
 
     def validate(self) -> None:
         """Raise ``InvalidMessage`` naming the problem; called by ``enqueue`` before anything is written."""

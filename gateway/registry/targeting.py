@@ -12,6 +12,10 @@ Semantics of a target (documented for operators in the README):
 * ``whole_territory`` together with zones or streets is refused as contradictory.
 
 A number shared by two shops appears once, with both member ids.
+
+Nearest first: each number has a *rank* (:func:`rank`), so that the people closest to what happened are texted
+first: 0 for an establishment on a street the target names, 1 for one elsewhere in a quartier it names, 2 for the
+others (the whole territory, categories); a number shared by several establishments takes the best of theirs.
 """
 
 from __future__ import annotations
@@ -29,14 +33,17 @@ from gateway.registry.models import Member, MemberPhone, MemberStatus
 from gateway.registry.names import resolve_many
 from gateway.registry.reference import reference_index
 
+STREET_RANK, ZONE_RANK, OTHER_RANK = 0, 1, 2
+
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """One number to text, and the members (ids) it stands for in this target."""
+    """One number to text, the members (ids) it stands for in this target, and its rank (nearest first)."""
 
     e164: str
     member_ids: tuple[int, ...]
     is_test: bool = False
+    rank: int = OTHER_RANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,16 @@ def resolve_target(
     )
 
 
+def rank(street_id: int | None, zone_id: str, target: ResolvedTarget) -> int:
+    """How near an establishment is to what the target names: 0 on a named street, 1 elsewhere in a named
+    quartier, 2 otherwise (see the module). Pure."""
+    if street_id is not None and street_id in target.streets:
+        return STREET_RANK
+    if zone_id in target.zones:
+        return ZONE_RANK
+    return OTHER_RANK
+
+
 def _target_filter(
     session: Session,
     zones: Sequence[str],
@@ -100,9 +117,12 @@ def _target_filter(
     categories: Sequence[str],
     whole_territory: bool,
 ) -> list[Any]:
-    target = resolve_target(session, zones, streets, categories, whole_territory)
+    return _conditions(resolve_target(session, zones, streets, categories, whole_territory))
+
+
+def _conditions(target: ResolvedTarget) -> list[Any]:
     conditions: list[Any] = []
-    if not whole_territory:
+    if not target.whole_territory:
         place = []
         if target.zones:
             place.append(Member.zone_id.in_(list(target.zones)))
@@ -127,27 +147,27 @@ def recipients(
     whole_territory: bool = False,
     today: date,
 ) -> list[Recipient]:
-    """Distinct numbers of every active, unexpired member in the target, sorted by number.
+    """Distinct numbers of every active, unexpired member in the target, sorted by number, each with its rank.
 
     Raises :class:`InvalidTargetError` for an empty or contradictory target and :class:`UnknownReferenceError`
     (listing valid values) for an unknown zone, street or category.
     """
-    conditions = _target_filter(session, zones, streets, categories, whole_territory)
-    query = _base(today, conditions, MemberPhone.e164, MemberPhone.member_id, MemberPhone.is_test).order_by(
-        MemberPhone.e164, MemberPhone.member_id
-    )
+    target = resolve_target(session, zones, streets, categories, whole_territory)
+    columns = (MemberPhone.e164, MemberPhone.member_id, MemberPhone.is_test, Member.street_id, Member.zone_id)
+    query = _base(today, _conditions(target), *columns).order_by(MemberPhone.e164, MemberPhone.member_id)
     result: list[Recipient] = []
     current: str | None = None
     ids: list[int] = []
-    test = False
-    for e164, member_id, is_test in session.execute(query):
+    test, best = False, OTHER_RANK
+    for e164, member_id, is_test, street_id, zone_id in session.execute(query):
         if e164 != current:
             if current is not None:
-                result.append(Recipient(current, tuple(ids), test))
-            current, ids, test = e164, [], bool(is_test)
+                result.append(Recipient(current, tuple(ids), test, best))
+            current, ids, test, best = e164, [], bool(is_test), OTHER_RANK
         ids.append(member_id)
+        best = min(best, rank(street_id, zone_id, target))
     if current is not None:
-        result.append(Recipient(current, tuple(ids), test))
+        result.append(Recipient(current, tuple(ids), test, best))
     return result
 
 

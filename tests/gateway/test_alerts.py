@@ -109,7 +109,7 @@ def test_fan_out_one_row_per_distinct_number_at_alert_priority(world: World) -> 
     assert [r.recipient for r in rows] == ["+33639980001", "+33639980002"]
     assert {r.priority for r in rows} == {Priority.ALERT}
     assert {r.state for r in rows} == {MessageState.QUEUED}
-    assert rows[0].text == "Vol à l'arraché rue Kennedy\n---\nBag snatching"
+    assert rows[0].text == "Gendarmerie - Vigicommerce : Vol à l'arraché rue Kennedy\n---\nBag snatching"
     stored = s.get(Alert, alert_id)
     assert stored is not None and (stored.members_count, stored.numbers_count) == (2, 2)
     assert sorted(s.scalars(select(AlertRecipient.e164).where(AlertRecipient.alert_id == alert_id))) == [
@@ -161,7 +161,7 @@ def test_preview_counts_and_writes_nothing(world: World) -> None:
     s.commit()
     preview = preview_alert(s, alert(status=AlertStatus.EXERCISE), today=TODAY, text_settings=TEXT)
     assert (preview.members, preview.numbers, preview.segments, preview.encoding) == (2, 2, 1, "gsm7")
-    assert preview.text.startswith("EXERCICE - Vol") and preview.total_segments == 2
+    assert preview.text.startswith("Gendarmerie - Vigicommerce : EXERCICE - Vol") and preview.total_segments == 2
     s.rollback()
     assert s.scalar(select(func.count()).select_from(Alert)) == 0
     assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
@@ -172,7 +172,8 @@ def test_exercise_every_sms_starts_with_exercice(world: World) -> None:
     world.session.commit()
     rows = world.rows(world.send(alert(status=AlertStatus.EXERCISE)))
     assert len(rows) == 2
-    assert all(r.text.startswith("EXERCICE - ") and "\n---\nEXERCISE - Bag" in r.text for r in rows)
+    signed = "Gendarmerie - Vigicommerce : EXERCICE - "
+    assert all(r.text.startswith(signed) and "\n---\nEXERCISE - Bag" in r.text for r in rows)
 
 
 def test_test_status_goes_to_operator_numbers_only(world: World) -> None:

@@ -49,7 +49,7 @@ def test_preview_json(cli: Cli) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["numbers"] == len(numbers)
-    assert data["text"].startswith("EXERCICE - ")
+    assert data["text"].startswith("Gendarmerie - Vigicommerce : EXERCICE - ")
     assert data["encoding"] == "gsm7"
     assert data["total_segments"] == data["segments"] * len(numbers)
 
@@ -65,7 +65,7 @@ def test_send_yes_queues_exactly_the_targeted_numbers(cli: Cli) -> None:
         rows = session.execute(select(OutboxMessage.recipient, OutboxMessage.text, OutboxMessage.alert_id)).all()
         actors = session.scalars(select(AuditEntry.actor).where(AuditEntry.action == "alert.alert")).all()
     assert sorted(r.recipient for r in rows) == sorted(numbers)
-    assert {(r.text, r.alert_id) for r in rows} == {(TEXT, sent["alert_id"])}
+    assert {(r.text, r.alert_id) for r in rows} == {(f"Gendarmerie - Vigicommerce : {TEXT}", sent["alert_id"])}
     assert actors == ["adj. Martin"]
 
 
@@ -194,7 +194,7 @@ def test_preview_lists_what_gsm_folding_changed(cli: Cli) -> None:
     assert result.exit_code == 0, result.output
     assert "repli GSM (texte envoyé en 7 bits) : '«' -> '\"', '»' -> '\"', '’' -> \"'\"" in result.stdout
     data = json.loads(cli.run(["alert", "preview", "--fr", "« Vol » 🚨", "--all", "--json"]).stdout)
-    assert (data["encoding"], data["text"], data["folded"]) == ("ucs2", "« Vol » 🚨", [])
+    assert (data["encoding"], data["text"], data["folded"]) == ("ucs2", "Gendarmerie - Vigicommerce : « Vol » 🚨", [])
 
 
 def test_targets_by_the_names_people_use(cli: Cli) -> None:

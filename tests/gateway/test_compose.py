@@ -13,7 +13,8 @@ from gateway.alerts.settings import TextSettings
 from gateway.campaigns.texts import custom_text, reminder_text
 from gateway.printable import UnprintableTextError
 
-TEXT = TextSettings()
+# Without the signature, so that each test reads the part it checks; the signature is tested in test_templates.
+TEXT = TextSettings(signature="")
 
 
 def test_french_and_english_joined_by_the_template() -> None:
@@ -37,13 +38,13 @@ def test_exercise_prefixes_both_languages() -> None:
     got = compose("Vol rue Kennedy", "Theft on Kennedy street", status=AlertStatus.EXERCISE, settings=TEXT)
     assert got.text.startswith("EXERCICE - Vol rue Kennedy")
     assert "\n---\nEXERCISE - Theft" in got.text
-    custom = TextSettings(exercise_prefix_fr="EXO", exercise_prefix_en="DRILL")
+    custom = TextSettings(exercise_prefix_fr="EXO", exercise_prefix_en="DRILL", signature="")
     assert compose("x", "y", status=AlertStatus.EXERCISE, settings=custom).text == "EXO - x\n---\nDRILL - y"
 
 
-def test_actual_and_test_alerts_have_no_prefix() -> None:
-    for status in (AlertStatus.ACTUAL, AlertStatus.TEST):
-        assert compose("Vol", "", status=status, settings=TEXT).text == "Vol"
+def test_actual_alerts_have_no_prefix_and_tests_say_test() -> None:
+    assert compose("Vol", "", status=AlertStatus.ACTUAL, settings=TEXT).text == "Vol"
+    assert compose("Vol", "Theft", status=AlertStatus.TEST, settings=TEXT).text == "TEST - Vol\n---\nTEST - Theft"
 
 
 def test_typographic_french_is_folded_to_gsm7() -> None:
@@ -60,7 +61,7 @@ def test_exact_policy_keeps_ucs2_and_names_the_characters() -> None:
 
 
 def test_too_long_text_is_refused_with_segments_and_how_much_to_cut() -> None:
-    settings = TextSettings(max_segments=2)
+    settings = TextSettings(max_segments=2, signature="")
     with pytest.raises(TextTooLongError) as err:
         compose("a" * 400, "", status=AlertStatus.ACTUAL, settings=settings)
     assert (err.value.segments, err.value.max_segments, err.value.excess) == (3, 2, 400 - 2 * 153)
@@ -68,7 +69,7 @@ def test_too_long_text_is_refused_with_segments_and_how_much_to_cut() -> None:
 
 
 def test_too_long_because_of_ucs2_says_which_characters() -> None:
-    settings = TextSettings(max_segments=1, policy="exact")
+    settings = TextSettings(max_segments=1, policy="exact", signature="")
     with pytest.raises(TextTooLongError) as err:
         compose("fenêtre " * 10, "", status=AlertStatus.ACTUAL, settings=settings)
     assert "UCS-2" in str(err.value) and "'ê'" in str(err.value)

@@ -63,6 +63,19 @@ def expected_numbers(rows: list[dict[str, str]], zones: set[str], streets: set[s
     return numbers
 
 
+def expected_ranks(rows: list[dict[str, str]], zones: set[str], streets: set[str], cats: set[str]) -> dict[str, int]:
+    """Nearest first, from the CSV: 0 on a named street, 1 elsewhere in a named zone, the best of a number's shops."""
+    ranks: dict[str, int] = {}
+    for row in rows:
+        if date.fromisoformat(row["registered_on"]) < date(2023, 11, 27):
+            continue
+        if (row["zone"] in zones or row["street"] in streets) and (not cats or row["category"] in cats):
+            rank = 0 if row["street"] in streets else 1 if row["zone"] in zones else 2
+            for number in row["phones"].split(";"):
+                ranks[number] = min(rank, ranks.get(number, 2))
+    return ranks
+
+
 @pytest.mark.parametrize(
     ("zones", "streets", "categories"),
     [
@@ -82,6 +95,7 @@ def test_targets_on_the_sample_match_the_csv(
     assert want  # each case selects someone, otherwise it proves nothing
     assert {r.e164 for r in got} == want
     assert len(got) == len(want)
+    assert {r.e164: r.rank for r in got} == expected_ranks(sample_rows, zones, streets, categories)
     count = m.count_target(
         sample, zones=sorted(zones), streets=sorted(streets), categories=sorted(categories), today=TODAY
     )
@@ -93,6 +107,7 @@ def test_whole_territory_with_categories(sample: Session, sample_rows: list[dict
     zones = {row["zone"] for row in sample_rows}
     got = m.recipients(sample, whole_territory=True, categories=["pharmacie"], today=TODAY)
     assert {r.e164 for r in got} == expected_numbers(sample_rows, zones, set(), {"pharmacie"})
+    assert {r.rank for r in got} == {2}  # the whole territory names no place: nobody is nearer
     everyone = m.count_target(sample, whole_territory=True, today=TODAY)
     assert everyone.numbers == len(expected_numbers(sample_rows, zones, set(), set()))
 
@@ -106,11 +121,11 @@ def test_a_number_shared_by_two_shops_gets_one_entry(session: Session) -> None:
     a = m.create_member(session, shop("246341275", ["+33639980001", "+33639980002"]), now=NOW, actor="op")
     b = m.create_member(session, shop("078984705", ["+33639980002"], category="change"), now=NOW, actor="op")
     got = m.recipients(session, zones=["marigot"], today=TODAY)
-    assert got == [Recipient("+33639980001", (a.id,), True), Recipient("+33639980002", (a.id, b.id), True)]
+    assert got == [Recipient("+33639980001", (a.id,), True, 1), Recipient("+33639980002", (a.id, b.id), True, 1)]
     count = m.count_target(session, zones=["marigot"], today=TODAY)
     assert (count.members, count.numbers) == (2, 2)
     only_change = m.recipients(session, zones=["marigot"], categories=["change"], today=TODAY)
-    assert only_change == [Recipient("+33639980002", (b.id,), True)]
+    assert only_change == [Recipient("+33639980002", (b.id,), True, 1)]
 
 
 def test_expired_suspended_withdrawn_and_stopped_numbers_are_left_out(session: Session) -> None:

@@ -132,6 +132,20 @@ def test_the_defaults_of_the_schema_are_those_of_the_packages() -> None:
     assert Settings().build() == GatewayConfig()
 
 
+def test_the_configuration_reads_the_templates_file_and_refuses_a_broken_one(tmp_path: Path) -> None:
+    station = tmp_path / "templates.toml"
+    station.write_text('[[templates]]\nid = "incendie"\nlabel = "Incendie"\nfr = "Feu {quartier}."\nen = "Fire."\n')
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[text]\ntemplates_file = "{station}"\nsignature = "Gendarmerie :"\n', encoding="utf-8")
+    loaded = load_config(config).text
+    assert loaded.templates.get("incendie").label == "Incendie"
+    assert loaded.signature == "Gendarmerie :"
+    station.write_text('[[templates]]\nid = "incendie"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert "text.templates_file" in str(caught.value) and "incendie" in str(caught.value)
+
+
 def test_template_with_a_control_character_is_refused(tmp_path: Path) -> None:
     text = '[text]\ntemplate = "{fr}\\u001b{en}"\n'
     with pytest.raises(ConfigError, match=r"text\.template : caractère interdit en position 5 : U\+001B ESC"):

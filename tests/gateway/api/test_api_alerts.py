@@ -200,12 +200,12 @@ def test_unprintable_text_is_named_with_its_position_and_crlf_becomes_lf(api: Ap
     assert accepted.status_code == 202, accepted.text
     with api.engine.connect() as conn:
         texts = {t for (t,) in conn.exec_driver_sql("SELECT text FROM outbox_message")}
-    assert texts == {"Vol\nrue Kennedy\nMarigot"}
+    assert texts == {"Gendarmerie - Vigicommerce : Vol\nrue Kennedy\nMarigot"}
 
 
 def test_preview_lists_what_gsm_folding_changed(api: Api) -> None:
     body = drop(api, {"text_fr": "« Vol » à l’étalage", "target": {"zones": ["marigot"]}, "dry_run": True}).json()
-    assert body["encoding"] == "gsm7" and body["text"] == '" Vol " à l\'étalage'
+    assert body["encoding"] == "gsm7" and body["text"] == 'Gendarmerie - Vigicommerce : " Vol " à l\'étalage'
     assert body["folded"] == [
         {"original": "«", "replacement": '"'},
         {"original": "»", "replacement": '"'},
@@ -213,7 +213,11 @@ def test_preview_lists_what_gsm_folding_changed(api: Api) -> None:
     ]
     # With an emoji the text needs UCS-2 anyway: sent exact, nothing folded.
     exact = drop(api, {"text_fr": "« Vol » 🚨", "target": {"zones": ["marigot"]}, "dry_run": True}).json()
-    assert (exact["encoding"], exact["text"], exact["folded"]) == ("ucs2", "« Vol » 🚨", [])
+    assert (exact["encoding"], exact["text"], exact["folded"]) == (
+        "ucs2",
+        "Gendarmerie - Vigicommerce : « Vol » 🚨",
+        [],
+    )
 
 
 def test_targets_by_display_names_any_case(api: Api) -> None:

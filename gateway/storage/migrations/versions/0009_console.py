@@ -2,7 +2,7 @@
 sign-ins that throttle guessing.
 
 Revision ID: 0009_console
-Revises: 0006_establishments
+Revises: 0008_duty
 Create Date: 2026-11-28 10:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_console"
-down_revision: str | None = "0006_establishments"
+down_revision: str | None = "0008_duty"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
